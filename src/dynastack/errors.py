@@ -182,7 +182,7 @@ class ServiceError(DynastackError):
         self.status = status
         self.request_id = request_id
         self.operation = operation
-        #: the wire-format item DynamoDB returned with the error (ReturnValuesOnConditionCheckFailure)
+        #: the wire-format item returned with the error (ReturnValuesOnConditionCheckFailure)
         self.raw_item = item
 
 
