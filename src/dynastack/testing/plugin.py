@@ -1,68 +1,61 @@
-"""pytest plugin: one in-memory DynamoDB Local per test session (temporary bootstrap version).
+"""pytest plugin: one in-memory DynamoDB Local per test session, started on first use.
 
-The ``local`` package replaces the start-up below; the fixture names stay.
+Loaded automatically through the ``pytest11`` entry point, so any project that installs
+dynastack gets the fixtures: ``dynamodb_local`` (an object with ``.endpoint``) and
+``dynamodb_endpoint`` (the URL string). The server is started by ``dynastack.local`` exactly as
+``dynastack local start --in-memory`` would (installing the jar on first use), with its state
+and log in a temporary folder so that it never touches a developer's ``.dynastack/``, and it is
+stopped at the end of the session.
+
+``DYNASTACK_TEST_ENDPOINT`` points the fixtures at a server that is already running (another
+DynamoDB Local, ScyllaDB Alternator …) and starts nothing.
+
+Parallel runs (pytest-xdist): every worker is its own session and starts its own server, in
+its own state folder, on its own free port; the jar install is serialised by a file lock. The
+server is tied to the test process, so a killed test run leaves no Java behind.
 """
 
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 
-_JAR_DIR = Path(os.environ.get("DYNASTACK_LOCAL_DIR", "/tmp/ddbl/package/lib/dynamodb_local_2026-01-16"))
+from dynastack.local import LocalServer
+
+__all__ = ["DynamoDBLocal", "dynamodb_endpoint", "dynamodb_local", "pytest_configure"]
 
 
-@dataclass(frozen=True)
-class LocalServer:
+@dataclass(frozen=True, slots=True)
+class DynamoDBLocal:
+    """The session's DynamoDB endpoint; ``server`` is ``None`` when it is an external one."""
+
     endpoint: str
+    server: LocalServer | None = None
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+def pytest_configure(config: pytest.Config) -> None:
+    """Register the ``integration`` marker for projects that do not declare it."""
+    config.addinivalue_line("markers", "integration: talks to a real DynamoDB Local")
 
 
 @pytest.fixture(scope="session")
-def dynamodb_local() -> Iterator[LocalServer]:
+def dynamodb_local(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DynamoDBLocal]:
     """A running in-memory DynamoDB Local, shared by the whole session."""
-    existing = os.environ.get("DYNASTACK_TEST_ENDPOINT")
-    if existing:
-        yield LocalServer(existing)
+    external = os.environ.get("DYNASTACK_TEST_ENDPOINT")
+    if external:
+        yield DynamoDBLocal(endpoint=external.rstrip("/"))
         return
-    port = _free_port()
-    proc = subprocess.Popen(
-        ["java", f"-Djava.library.path={_JAR_DIR / 'DynamoDBLocal_lib'}", "-jar",
-         str(_JAR_DIR / "DynamoDBLocal.jar"), "-inMemory", "-disableTelemetry", "-port", str(port)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            urllib.request.urlopen(url, timeout=1)  # noqa: S310 - loopback only
-            break
-        except urllib.error.HTTPError:
-            break
-        except OSError:
-            if time.monotonic() > deadline:
-                proc.kill()
-                raise
-            time.sleep(0.1)
-    yield LocalServer(url)
-    proc.terminate()
-    proc.wait(10)
+    with LocalServer(
+        state_dir=tmp_path_factory.mktemp("dynamodb-local"), tie_to_parent=True
+    ) as server:
+        state = server.start(in_memory=True)
+        yield DynamoDBLocal(endpoint=state.endpoint, server=server)
 
 
 @pytest.fixture(scope="session")
-def dynamodb_endpoint(dynamodb_local: LocalServer) -> str:
-    """The endpoint URL of the session's DynamoDB Local."""
+def dynamodb_endpoint(dynamodb_local: DynamoDBLocal) -> str:
+    """The endpoint URL of the session's DynamoDB Local, e.g. ``http://127.0.0.1:PORT``."""
     return dynamodb_local.endpoint
