@@ -134,8 +134,9 @@ class In(Condition):
             )
 
     def _render(self, ph: Placeholders) -> str:
+        operand = render_operand(self.operand, ph)  # first: placeholders follow reading order
         options = ", ".join(render_operand(option, ph) for option in self.options)
-        return f"{render_operand(self.operand, ph)} IN ({options})"
+        return f"{operand} IN ({options})"
 
 
 @dataclass(frozen=True, slots=True, eq=False)
