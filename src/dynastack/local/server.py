@@ -80,7 +80,9 @@ class LocalServer:
         tie_to_parent: bool = False,
         env: Mapping[str, str] | None = None,
     ) -> None:
-        self.state_dir = Path(state_dir) if state_dir is not None else default_state_dir(env)
+        # absolute: a later chdir must not make stop() look for the state file elsewhere
+        folder = Path(state_dir) if state_dir is not None else default_state_dir(env)
+        self.state_dir = folder.absolute()
         self._installation = installation
         self._java = java
         self._java_options = tuple(java_options)
