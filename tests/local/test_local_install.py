@@ -199,6 +199,14 @@ def test_explicit_jar_without_its_lib_folder_is_refused(tmp_path: Path) -> None:
         ensure_installed({"DYNASTACK_LOCAL_JAR": str(jar)})
 
 
+def test_unwritable_cache_is_a_clear_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")  # chmod would not stop root; a file in the way does
+    monkeypatch.setenv("PATH", str(tmp_path))
+    with pytest.raises(LocalServerError, match="set DYNASTACK_CACHE_DIR to a writable folder"):
+        install(cache=blocker / "cache")
+
+
 def test_cache_root_precedence(tmp_path: Path) -> None:
     assert cache_root({"DYNASTACK_CACHE_DIR": "/a", "XDG_CACHE_HOME": "/b"}) == Path("/a")
     assert cache_root({"XDG_CACHE_HOME": "/b"}) == Path("/b/dynastack")

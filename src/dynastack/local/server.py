@@ -147,9 +147,12 @@ class LocalServer:
         installation = self._installation or ensure_installed(self._env)
         java = self._java or find_java(self._env)
         storage = None if in_memory else (data_dir or self.state_dir / "data").resolve()
-        if storage is not None:
-            storage.mkdir(parents=True, exist_ok=True)
-        self.state_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            self.state_dir.mkdir(parents=True, exist_ok=True)
+            if storage is not None:
+                storage.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise LocalServerError(f"cannot create the folder {exc.filename}: {exc}") from exc
         process, chosen = self._launch_until_ready(installation, java, port, storage, timeout)
         self._state = LocalState(
             pid=process.pid,
@@ -203,18 +206,21 @@ class LocalServer:
             "-disableTelemetry",
             *(["-inMemory"] if storage is None else ["-dbPath", str(storage)]),
         ]
-        with self.log_file.open("wb") as log:
-            log.write(f"$ {' '.join(command)}\n".encode())
-            log.flush()
-            process = subprocess.Popen(  # noqa: S603 - our jar, our arguments
-                command,
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                cwd=self.state_dir,
-                start_new_session=True,
-                preexec_fn=_die_with_parent if self._tie_to_parent else None,  # noqa: PLW1509
-            )
+        try:
+            with self.log_file.open("wb") as log:
+                log.write(f"$ {' '.join(command)}\n".encode())
+                log.flush()
+                process = subprocess.Popen(  # noqa: S603 - our jar, our arguments
+                    command,
+                    stdin=subprocess.DEVNULL,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    cwd=self.state_dir,
+                    start_new_session=True,
+                    preexec_fn=_die_with_parent if self._tie_to_parent else None,  # noqa: PLW1509
+                )
+        except OSError as exc:
+            raise LocalServerError(f"cannot launch {java.executable}: {exc}") from exc
         self._process = process
         return process
 
