@@ -9,8 +9,10 @@ cannot produce, injected through botocore's API, nothing patched.
 
 from __future__ import annotations
 
+import json
 import os
 import threading
+import urllib.request
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -29,7 +31,8 @@ from dynastack.client.credentials import (
     resolve_region,
     streams_endpoint,
 )
-from dynastack.core.signing import Credentials
+from dynastack.core.signing import Credentials, sign
+from dynastack.core.wire import HttpRequest
 from dynastack.errors import ConfigurationError
 
 T0 = datetime(2030, 1, 1, 12, 0, tzinfo=UTC)
@@ -385,3 +388,32 @@ def test_malformed_endpoint_names_its_origin(monkeypatch: pytest.MonkeyPatch) ->
 )
 def test_streams_endpoint(endpoint: str, region: str, expected: str) -> None:
     assert streams_endpoint(endpoint, region) == expected
+
+
+# --- against DynamoDB Local -------------------------------------------------------------------
+
+
+@pytest.mark.integration
+def test_request_signed_with_local_credentials_is_accepted(dynamodb_endpoint: str) -> None:
+    request = HttpRequest(
+        "POST",
+        dynamodb_endpoint + "/",
+        (
+            ("Content-Type", "application/x-amz-json-1.0"),
+            ("X-Amz-Target", "DynamoDB_20120810.ListTables"),
+        ),
+        b"{}",
+    )
+    signed = sign(
+        request,
+        local_credentials().get(),
+        region=resolve_region("us-east-1"),
+        service="dynamodb",
+        now=datetime.now(UTC),
+    )
+    http = urllib.request.Request(
+        signed.url, data=signed.body, headers=dict(signed.headers), method=signed.method
+    )
+    with urllib.request.urlopen(http, timeout=30) as reply:
+        assert reply.status == 200
+        assert isinstance(json.loads(reply.read())["TableNames"], list)
