@@ -28,7 +28,8 @@ requests). That includes botocore's quirks, mirrored on purpose:
   already-encoded path is encoded again, as botocore does); the query string is split on
   ``&``/``=`` and sorted but not re-encoded.
 
-Secrets never appear in a ``repr`` and nothing here logs.
+Nothing here logs, and ``Credentials`` masks its secrets in ``repr``. A signed request carries
+the session token in a header: do not log signed requests whole.
 """
 
 from __future__ import annotations
@@ -104,7 +105,7 @@ class Credentials:
         return f"Credentials(access_key={self.access_key!r}, secret_key='***', token={token})"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, repr=False)  # ``after`` holds the session token
 class _Template:
     """A canonical request with holes for the time and the body hash.
 
