@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from dynastack.core.limits import EXPRESSION_MAX_BYTES
 from dynastack.errors import InvalidRequest, LimitExceeded
 
 __all__ = [
@@ -24,8 +25,6 @@ __all__ = [
     "check_name",
 ]
 
-#: DynamoDB's limit on one expression string (4 KB); local until core/limits.py defines it
-EXPRESSION_MAX_BYTES = 4096
 #: DynamoDB's limit on the operands of one IN comparator
 IN_MAX_OPERANDS = 100
 
