@@ -16,6 +16,8 @@ from urllib.parse import urlsplit
 
 __all__ = ["Endpoint", "HttpRequest", "HttpResponse"]
 
+_SECRET_HEADERS = frozenset({"authorization", "x-amz-security-token"})
+
 
 @dataclass(frozen=True, slots=True)
 class HttpRequest:
@@ -25,6 +27,11 @@ class HttpRequest:
     url: str
     headers: tuple[tuple[str, str], ...]
     body: bytes
+
+    def __repr__(self) -> str:
+        # credentials and item values never reach a log through a repr
+        shown = tuple((k, "***" if k.lower() in _SECRET_HEADERS else v) for k, v in self.headers)
+        return f"HttpRequest({self.method!r}, {self.url!r}, {shown!r}, <{len(self.body)} bytes>)"
 
     def header(self, name: str) -> str | None:
         """The first value of header ``name`` (case-insensitive), or ``None``."""
@@ -42,6 +49,9 @@ class HttpResponse:
     status: int
     headers: dict[str, str]
     body: bytes
+
+    def __repr__(self) -> str:
+        return f"HttpResponse({self.status}, <{len(self.body)} bytes>)"
 
 
 @dataclass(frozen=True, slots=True)
