@@ -14,7 +14,8 @@ from typing import Any
 
 import pytest
 
-from dynastack.client import AsyncClient, Client
+from dynastack.client.async_client import AsyncClient
+from dynastack.client.client import Client
 from dynastack.client.compat import METHODS, Boto3Calls
 
 #: sync name → async name, where they differ

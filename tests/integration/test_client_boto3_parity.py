@@ -249,7 +249,8 @@ async def test_failures_raise_typed_errors_where_boto3_raises_client_error(
     assert caught.value.code == reference.value.response["Error"]["Code"]
     # our error keeps the wire item; boto3 gives bytes, the wire has base64
     assert caught.value.raw_item is not None
-    assert set(caught.value.raw_item) == set(reference.value.response["Item"])
+    boto_reply: dict[str, Any] = dict(reference.value.response)
+    assert set(caught.value.raw_item) == set(boto_reply["Item"])
 
     with pytest.raises(TransactionCanceled) as canceled:
         await driver.call(

@@ -9,6 +9,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from client_support import Driver, Tables
 
 from dynastack.core.operations import (
     BatchGetItem,
@@ -46,7 +47,6 @@ from dynastack.errors import (
     TransactionCanceled,
     ValidationFailed,
 )
-from client_support import Driver, Tables
 
 pytestmark = pytest.mark.integration
 

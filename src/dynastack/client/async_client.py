@@ -18,13 +18,13 @@ from collections.abc import Awaitable, Callable, Coroutine
 from types import TracebackType
 from typing import Any, Literal, Self, TypeVar
 
+from dynastack.client.async_transport import AsyncHttpTransport, AsyncTransport
 from dynastack.client.breaker import BreakerSettings
 from dynastack.client.calls import CallPlan
 from dynastack.client.compat import Boto3Calls, call_spec
 from dynastack.client.credentials import CredentialSource, local_credentials
 from dynastack.client.settings import ClientSettings
 from dynastack.client.telemetry import Telemetry
-from dynastack.client.async_transport import AsyncHttpTransport, AsyncTransport
 from dynastack.client.transport import Timeouts
 from dynastack.core.operations.base import Operation
 from dynastack.core.retry import RetryPolicy
@@ -52,7 +52,8 @@ class AsyncClient(Boto3Calls[Coroutine[Any, Any, dict[str, Any]]]):
         ...     async with AsyncClient.local(os.environ["DYNASTACK_ENDPOINT"]) as client:
         ...         names = (await client.send(ListTables())).table_names
         ...         reply = await client.list_tables()
-        ...     return reply["TableNames"] == list(names), reply["ResponseMetadata"]["HTTPStatusCode"]
+        ...     status = reply["ResponseMetadata"]["HTTPStatusCode"]
+        ...     return reply["TableNames"] == list(names), status
         >>> asyncio.run(main())
         (True, 200)
     """
