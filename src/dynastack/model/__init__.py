@@ -1,0 +1,35 @@
+"""Declarations: entities, keys, indexes, tables and the field roles the framework owns."""
+
+from dynastack.model.app import App, load_app
+from dynastack.model.declarations import Index, Key, Projection, Table
+from dynastack.model.entity import Entity
+from dynastack.model.items import from_item, key_of, to_item
+from dynastack.model.markers import TTL, CreatedAt, Owner, Role, UpdatedAt, Version, auto_now
+from dynastack.model.meta import EntityMeta, IndexMeta, KeyPart
+from dynastack.model.tablespec import AttributeSpec, IndexSpec, TableSpec
+
+__all__ = [
+    "TTL",
+    "App",
+    "AttributeSpec",
+    "CreatedAt",
+    "Entity",
+    "EntityMeta",
+    "Index",
+    "IndexMeta",
+    "IndexSpec",
+    "Key",
+    "KeyPart",
+    "Owner",
+    "Projection",
+    "Role",
+    "Table",
+    "TableSpec",
+    "UpdatedAt",
+    "Version",
+    "auto_now",
+    "from_item",
+    "key_of",
+    "load_app",
+    "to_item",
+]
