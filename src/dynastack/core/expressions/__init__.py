@@ -22,6 +22,8 @@ Example:
 from __future__ import annotations
 
 from dynastack.core.expressions.conditions import (
+    COMPARISON_OPERATORS,
+    CONDITION_FUNCTIONS,
     And,
     Between,
     Comparison,
@@ -45,6 +47,8 @@ from dynastack.core.expressions.queries import KeyCondition, projection
 from dynastack.errors import InvalidRequest
 
 __all__ = [
+    "COMPARISON_OPERATORS",
+    "CONDITION_FUNCTIONS",
     "EXPRESSION_MAX_BYTES",
     "IN_MAX_OPERANDS",
     "And",

@@ -12,13 +12,17 @@ half of the condition; they raise ``TypeError`` instead. Build conditions from `
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import ClassVar
 
 from dynastack.core.expressions.placeholders import IN_MAX_OPERANDS, Placeholders
 from dynastack.errors import InvalidRequest, LimitExceeded
 
 __all__ = [
+    "COMPARISON_OPERATORS",
+    "CONDITION_FUNCTIONS",
     "And",
     "Between",
     "Comparison",
@@ -30,6 +34,20 @@ __all__ = [
     "Or",
     "render_operand",
 ]
+
+
+#: the comparison operators of DynamoDB's condition language
+COMPARISON_OPERATORS = frozenset({"=", "<>", "<", "<=", ">", ">="})
+#: condition functions → number of arguments (the first is always a path)
+CONDITION_FUNCTIONS: Mapping[str, int] = MappingProxyType(
+    {
+        "attribute_exists": 1,
+        "attribute_not_exists": 1,
+        "attribute_type": 2,
+        "begins_with": 2,
+        "contains": 2,
+    }
+)
 
 
 class Operand:
@@ -98,6 +116,13 @@ class Comparison(Condition):
     left: object
     right: object
 
+    def __post_init__(self) -> None:
+        # the operator is the only text written as is: it must come from the table (S8)
+        if self.op not in COMPARISON_OPERATORS:
+            raise InvalidRequest(
+                f"comparison operator {self.op!r} is not one of {sorted(COMPARISON_OPERATORS)}"
+            )
+
     def _render(self, ph: Placeholders) -> str:
         return f"{render_operand(self.left, ph)} {self.op} {render_operand(self.right, ph)}"
 
@@ -145,6 +170,19 @@ class FunctionCall(Condition):
 
     function: str
     args: tuple[object, ...]
+
+    def __post_init__(self) -> None:
+        # the function name is written as is: it must come from the table (S8)
+        arity = CONDITION_FUNCTIONS.get(self.function)
+        if arity is None:
+            raise InvalidRequest(
+                f"condition function {self.function!r} is not one of {sorted(CONDITION_FUNCTIONS)}"
+            )
+        if len(self.args) != arity or not isinstance(self.args[0], Operand):
+            raise InvalidRequest(
+                f"{self.function}() takes a path and {arity - 1} more argument(s), "
+                f"got {self.args!r}"
+            )
 
     def _render(self, ph: Placeholders) -> str:
         return f"{self.function}({', '.join(render_operand(arg, ph) for arg in self.args)})"
