@@ -7,17 +7,16 @@ attributes are compiled once, when the class is created, into ``__dynastack__`` 
 Instances are frozen: an update returns a new instance.
 
 Example:
-    >>> from dynastack.model import Entity, Key, Index, Version
+    >>> from dynastack.model import Entity, Key, Index
     >>> class Note(Entity, table="notes-doc"):
     ...     __key__ = Key(pk="NOTE#{note_id}", sk="METADATA")
     ...     __indexes__ = (Index("ByAuthor", pk="author", sk="title"),)
     ...     note_id: str
     ...     author: str
     ...     title: str
-    ...     version: Version = 1
     >>> meta = Note.__dynastack__
-    >>> meta.pk.attr, meta.indexes["ByAuthor"].pk.attr, meta.version_field
-    ('PK', 'author', 'version')
+    >>> meta.pk.attr, meta.sk.template, meta.indexes["ByAuthor"].pk.attr
+    ('PK', KeyTemplate('METADATA'), 'author')
 """
 
 from __future__ import annotations
