@@ -1,0 +1,192 @@
+"""The two drivers that run provisioning scripts against a client: blocking and asyncio.
+
+All the logic (what to read, what to send in which order, when to wait, what to retry) is in
+``provisioning.script`` as generators; these drivers only turn a ``Call`` into
+``client.send(RawCall.of(...))`` and a ``Pause`` into a sleep, so the blocking and asyncio
+versions cannot drift apart. Requests go through ``RawCall`` rather than the boto3-style
+methods because one of them (UpdateContinuousBackups) has no such method and the raw path
+skips the botocore model, which keeps ``dynastack tables plan`` quick to start.
+
+A client is anything with ``send(operation)``: ``Client`` / ``AsyncClient``, or a test double.
+Table writes are not resent by the client when a reply is lost; running ``apply`` again is the
+recovery, because the plan is recomputed from what the table really is.
+
+Example:
+    >>> from dynastack.client.client import Client
+    >>> from dynastack.model import AttributeSpec, TableSpec
+    >>> spec = TableSpec("doc", "doc-apply-example", AttributeSpec("PK", "S"), None, (),
+    ...                  None, "PAY_PER_REQUEST", None, False)
+    >>> with Client.local(os.environ["DYNASTACK_ENDPOINT"]) as client:
+    ...     done = ensure_table(spec, client)
+    ...     again = plan_table(spec, client)
+    ...     _ = client.delete_table(TableName=spec.name)
+    >>> [str(change) for change in done.changes], again.empty
+    (['create table doc-apply-example'], True)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any, Protocol, TypeVar, cast
+
+from dynastack.core.operations.base import Operation
+from dynastack.core.operations.raw import RawCall
+from dynastack.errors import DynastackError
+from dynastack.model.tablespec import TableSpec
+from dynastack.provisioning.plan import Plan
+from dynastack.provisioning.script import (
+    Applied,
+    Pause,
+    Polling,
+    Progress,
+    Script,
+    apply_steps,
+    plan_steps,
+)
+
+__all__ = [
+    "AsyncSender",
+    "Sender",
+    "aapply",
+    "aensure_table",
+    "aplan_table",
+    "apply",
+    "ensure_table",
+    "plan_table",
+]
+
+R = TypeVar("R")
+T = TypeVar("T")
+
+
+class Sender(Protocol):
+    """What the blocking driver needs of a client (``dynastack.Client`` has it)."""
+
+    def send(self, operation: Operation[R]) -> R: ...
+
+
+class AsyncSender(Protocol):
+    """What the asyncio driver needs of a client (``dynastack.AsyncClient`` has it)."""
+
+    async def send(self, operation: Operation[R]) -> R: ...
+
+
+def _run(script: Script[T], client: Sender, sleep: Callable[[float], object]) -> T:
+    reply: Any = None
+    error: DynastackError | None = None
+    while True:
+        try:
+            step = script.send(reply) if error is None else script.throw(error)
+        except StopIteration as done:
+            return cast(T, done.value)
+        reply, error = None, None
+        if isinstance(step, Pause):
+            sleep(step.seconds)
+            continue
+        try:
+            reply = client.send(RawCall.of(step.action, step.payload))
+        except DynastackError as failed:
+            error = failed
+
+
+async def _arun(
+    script: Script[T], client: AsyncSender, sleep: Callable[[float], Awaitable[object]]
+) -> T:
+    reply: Any = None
+    error: DynastackError | None = None
+    while True:
+        try:
+            step = script.send(reply) if error is None else script.throw(error)
+        except StopIteration as done:
+            return cast(T, done.value)
+        reply, error = None, None
+        if isinstance(step, Pause):
+            await sleep(step.seconds)
+            continue
+        try:
+            reply = await client.send(RawCall.of(step.action, step.payload))
+        except DynastackError as failed:
+            error = failed
+
+
+def plan_table(spec: TableSpec, client: Sender, *, recreate_indexes: bool = False) -> Plan:
+    """Read the table's state through ``client`` and plan the changes it needs."""
+    return _run(plan_steps(spec, recreate_indexes=recreate_indexes), client, time.sleep)
+
+
+async def aplan_table(
+    spec: TableSpec, client: AsyncSender, *, recreate_indexes: bool = False
+) -> Plan:
+    """``plan_table`` for an ``AsyncClient``."""
+    return await _arun(plan_steps(spec, recreate_indexes=recreate_indexes), client, asyncio.sleep)
+
+
+def apply(
+    plan: Plan,
+    client: Sender,
+    *,
+    wait: bool = True,
+    progress: Progress | None = None,
+    polling: Polling | None = None,
+    sleep: Callable[[float], object] | None = None,
+    clock: Callable[[], float] | None = None,
+) -> Applied:
+    """Make the plan's changes, one at a time, waiting for ACTIVE between them.
+
+    Raises ``DefinitionError`` (code ``TABLE_DRIFT``) without sending anything when the plan
+    has drift, and ``ResourceInUse`` when the table is not ready within ``polling.timeout``.
+    ``wait=False`` returns right after the last change is sent (earlier changes are still
+    waited for: DynamoDB takes one index change at a time). ``progress`` receives one line
+    per step; ``sleep`` and ``clock`` replace ``time.sleep`` and ``time.monotonic``.
+    """
+    steps = apply_steps(
+        plan, wait=wait, polling=polling, clock=clock or time.monotonic, progress=progress
+    )
+    return _run(steps, client, sleep or time.sleep)
+
+
+async def aapply(
+    plan: Plan,
+    client: AsyncSender,
+    *,
+    wait: bool = True,
+    progress: Progress | None = None,
+    polling: Polling | None = None,
+    sleep: Callable[[float], Awaitable[object]] | None = None,
+    clock: Callable[[], float] | None = None,
+) -> Applied:
+    """``apply`` for an ``AsyncClient`` (``sleep`` defaults to ``asyncio.sleep``)."""
+    steps = apply_steps(
+        plan, wait=wait, polling=polling, clock=clock or time.monotonic, progress=progress
+    )
+    return await _arun(steps, client, sleep or asyncio.sleep)
+
+
+def ensure_table(
+    spec: TableSpec,
+    client: Sender,
+    *,
+    progress: Progress | None = None,
+    polling: Polling | None = None,
+) -> Applied:
+    """Plan and apply in one go: the table matches ``spec`` when this returns.
+
+    Meant for tests and local development; use ``dynastack tables plan`` to review changes
+    before they reach a shared environment.
+    """
+    planned = plan_table(spec, client)
+    return apply(planned, client, progress=progress, polling=polling)
+
+
+async def aensure_table(
+    spec: TableSpec,
+    client: AsyncSender,
+    *,
+    progress: Progress | None = None,
+    polling: Polling | None = None,
+) -> Applied:
+    """``ensure_table`` for an ``AsyncClient``."""
+    planned = await aplan_table(spec, client)
+    return await aapply(planned, client, progress=progress, polling=polling)
