@@ -5,7 +5,8 @@ counter moves once); the same token with another payload is ``IdempotentParamete
 A lost reply is injected with ``FaultTransport``'s ``DropReply`` (the request reaches DynamoDB
 Local, the reply is thrown away; DynamoDB Local cannot lose a reply on its own): the client's
 retry reuses the token, succeeds, and the counter is applied once. An ``UpdateItem`` that
-loses its reply is not resent: its unknown outcome is reported instead of applied twice.
+loses its reply is not resent: its unknown outcome is reported instead of applied twice; a
+read that loses its reply is simply resent.
 """
 
 from __future__ import annotations
@@ -21,7 +22,13 @@ from dynastack.client.async_transport import AsyncHttpTransport
 from dynastack.client.client import Client
 from dynastack.client.credentials import local_credentials
 from dynastack.client.transport import HttpTransport, Timeouts
-from dynastack.core.operations import GetItem, TransactUpdate, TransactWriteItems, UpdateItem
+from dynastack.core.operations import (
+    GetItem,
+    PutItem,
+    TransactUpdate,
+    TransactWriteItems,
+    UpdateItem,
+)
 from dynastack.core.wire import HttpRequest
 from dynastack.errors import IdempotentParameterMismatch, TransportError
 from dynastack.testing.faults import AsyncFaultTransport, DropReply, FaultTransport, target_of
@@ -168,3 +175,23 @@ async def test_a_lost_update_reply_is_reported_not_resent(
         await close(flaky)
     assert plan.dropped == 1 and sleeps == []
     assert await counter(driver, table) == 1  # it did arrive: resending would make it 2
+
+
+async def test_a_lost_read_reply_is_resent(
+    driver: Driver, tables: Tables, dynamodb_endpoint: str
+) -> None:
+    table = tables.create("r3")
+    await driver.send(PutItem(table=table, item={**KEY, "n": 7}))
+    sleeps: list[float] = []
+    plan = DropFirst("GetItem")
+    flaky = lossy(driver, dynamodb_endpoint, plan, sleeps)
+    try:
+        got = await flaky.send(GetItem(table=table, key=KEY))
+        reply = await flaky.call(
+            "get_item", TableName=table, Key={"pk": {"S": "counter"}, "sk": {"S": "x"}}
+        )
+    finally:
+        await close(flaky)
+    assert plan.dropped == 1 and len(sleeps) == 1
+    assert got.item is not None and got.item["n"] == 7
+    assert reply["ResponseMetadata"]["RetryAttempts"] == 0  # only the first call lost a reply

@@ -157,8 +157,7 @@ class AsyncClient(Boto3Calls[Coroutine[Any, Any, dict[str, Any]]]):
                 if admitted:
                     plan.abandoned(op, error)
                 raise
-            plan.succeeded(op, attempt)
-            plan.report(op, started, attempt, reasons, data=data, response=response)
+            plan.succeeded(op, started, attempt, reasons, data, response)
             return result, response, attempt
 
     def _call(self, action: str, kwargs: dict[str, Any]) -> Coroutine[Any, Any, dict[str, Any]]:

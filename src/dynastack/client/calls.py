@@ -236,12 +236,22 @@ class CallPlan:
         if breaker is not None:
             breaker.on_failure(error)  # frees a half-open trial slot; counts nothing
 
-    def succeeded(self, op: Operation[Any], attempts: int) -> None:
-        """Book a successful call with the breaker and the retry quota."""
+    def succeeded(
+        self,
+        op: Operation[Any],
+        started: float,
+        attempts: int,
+        reasons: list[str],
+        data: Mapping[str, Any],
+        response: HttpResponse,
+    ) -> None:
+        """Book a successful call with the breaker and the retry quota, and report it."""
         breaker = self._breakers.get(op.service)
         if breaker is not None:
             breaker.on_success()
         self.quota.on_success(attempts > 1)
+        if self.telemetry is not None:
+            self.report(op, started, attempts, reasons, data=data, response=response)
 
     def report(
         self,

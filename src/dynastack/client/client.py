@@ -154,8 +154,7 @@ class Client(Boto3Calls[dict[str, Any]]):
                 if admitted:
                     plan.abandoned(op, error)
                 raise
-            plan.succeeded(op, attempt)
-            plan.report(op, started, attempt, reasons, data=data, response=response)
+            plan.succeeded(op, started, attempt, reasons, data, response)
             return result, response, attempt
 
     def _call(self, action: str, kwargs: dict[str, Any]) -> dict[str, Any]:
