@@ -274,3 +274,12 @@ def test_batch_write_parse_complete() -> None:
         result = op.parse(reply)
         assert result.unprocessed == {}
         assert result.retry is None
+
+
+def test_batch_write_declared_sort_key_size_limit() -> None:
+    names = {"t": ("pk", "sk")}
+    ok = PutRequest({"pk": "a", "sk": "s" * 1024})
+    BatchWriteItem(requests={"t": [ok]}, key_attributes=names).to_request()
+    over = PutRequest({"pk": "a", "sk": "s" * 1025})
+    with pytest.raises(LimitExceeded, match="sort key"):
+        BatchWriteItem(requests={"t": [over]}, key_attributes=names).to_request()

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 
+from dynastack.core.limits import EXPRESSION_MAX_BYTES
 from dynastack.core.operations import (
     DeleteItem,
     DeleteItemResult,
@@ -16,7 +17,6 @@ from dynastack.core.operations import (
     UpdateItem,
     UpdateItemResult,
 )
-from dynastack.core.operations.fields import EXPRESSION_MAX_BYTES
 from dynastack.errors import EncodingError, InvalidRequest, ItemTooLarge, LimitExceeded
 
 CAPACITY = {"TableName": "users", "CapacityUnits": 0.5}

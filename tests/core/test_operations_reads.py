@@ -180,6 +180,24 @@ def test_limit_must_be_positive(limit: int) -> None:
         Scan(table="t", limit=limit)
 
 
+def test_index_start_key_may_hold_four_attributes() -> None:
+    # an index's LastEvaluatedKey carries the table key and the index key
+    key = {"pk": "D#1", "sk": "META", "organization": "MyOrg", "created_at": 20240101}
+    op = Query(
+        table="t",
+        index="ByOrg",
+        key_condition="organization = :o",
+        values={":o": "MyOrg"},
+        exclusive_start_key=key,
+    )
+    assert op.to_request()["ExclusiveStartKey"] == {
+        "pk": {"S": "D#1"},
+        "sk": {"S": "META"},
+        "organization": {"S": "MyOrg"},
+        "created_at": {"N": "20240101"},
+    }
+
+
 def test_bad_exclusive_start_key_is_caught_before_sending() -> None:
     op = Query(table="t", key_condition="pk = :p", exclusive_start_key={"pk": ""})
     with pytest.raises(InvalidRequest):

@@ -41,7 +41,8 @@ from dynastack.core.operations.fields import (
     ReturnCapacity,
     ReturnMetrics,
     check_expression,
-    item_identity,
+    claim_item,
+    declared_sort_key,
     wire_key,
 )
 from dynastack.core.values import decode_item, encode_item
@@ -96,10 +97,8 @@ def _single_table(tables: Mapping[str, object]) -> str | None:
 
 
 def _remember(seen: set[ItemIdentity], table: str, key: dict[str, Any], what: str) -> None:
-    identity = item_identity(table, key)
-    if identity in seen:
+    if not claim_item(seen, table, key):
         raise InvalidRequest(f"{what} names the item {key!r} of table {table!r} twice")
-    seen.add(identity)
 
 
 @dataclass(frozen=True, slots=True)
@@ -220,8 +219,8 @@ class BatchWriteResult:
 class BatchWriteItem:
     """Put or delete up to 25 items in one or more tables (each write unconditional).
 
-    ``key_attributes`` maps a table to its key attribute names, so that two puts of one
-    item are caught before sending (see the module docstring).
+    ``key_attributes`` maps a table to its key attribute names, ``(partition, sort)``, so
+    that two puts of one item are caught before sending (see the module docstring).
 
     Example:
         >>> BatchWriteItem(requests={"t": [DeleteRequest({"pk": "a"})] * 2}).to_request()
@@ -289,7 +288,7 @@ of table 't' twice
                                 f"{[n for n in names if n not in item]}"
                             )
                         continue
-                    check_key_values(key)
+                    check_key_values(key, sort_key=declared_sort_key(declared, names))
                 else:
                     key = wire_key(write.key)
                     wire_writes.append({"DeleteRequest": {"Key": key}})

@@ -19,13 +19,13 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any, Literal
 
-from dynastack.core.limits import check_key_values
+from dynastack.core.limits import EXPRESSION_MAX_BYTES, check_expression_size, check_key_values
 from dynastack.core.values import decode_item, encode, encode_item
-from dynastack.errors import InvalidRequest, LimitExceeded
+from dynastack.errors import InvalidRequest
 
 __all__ = [
     "EXPRESSION_MAX_BYTES",
@@ -37,14 +37,14 @@ __all__ = [
     "Select",
     "check_expression",
     "check_limit",
+    "claim_item",
+    "declared_sort_key",
     "decode_optional",
     "item_identity",
     "put_expression_args",
     "wire_key",
+    "wire_start_key",
 ]
-
-#: DynamoDB's limit for any one expression string, in UTF-8 bytes
-EXPRESSION_MAX_BYTES = 4096
 
 ReturnValues = Literal["NONE", "ALL_OLD", "UPDATED_OLD", "ALL_NEW", "UPDATED_NEW"]
 ReturnOnFailure = Literal["NONE", "ALL_OLD"]
@@ -66,13 +66,9 @@ def check_expression(what: str, expression: str | None) -> None:
         return
     if not expression:
         raise InvalidRequest(f"{what} must not be empty (leave it out instead)")
-    # a character is at most 4 bytes, so short strings need no encoding to be measured
+    # a character is at most 4 bytes, so short strings need no measuring at all
     if len(expression) * 4 > EXPRESSION_MAX_BYTES:
-        size = len(expression.encode("utf-8"))
-        if size > EXPRESSION_MAX_BYTES:
-            raise LimitExceeded(
-                f"{what} is {size} bytes; DynamoDB allows at most {EXPRESSION_MAX_BYTES}"
-            )
+        check_expression_size(what, expression)
 
 
 def check_limit(what: str, value: int | None, low: int, high: int | None = None) -> None:
@@ -118,6 +114,22 @@ def wire_key(key: Mapping[str, object]) -> dict[str, dict[str, Any]]:
     return encoded
 
 
+def wire_start_key(key: Mapping[str, object]) -> dict[str, dict[str, Any]]:
+    """Encode an ``ExclusiveStartKey``, checking each value like a key value.
+
+    An index's ``LastEvaluatedKey`` holds the table's key and the index's key (up to four
+    attributes), so only the values are checked, not their number.
+
+    Example:
+        >>> wire_start_key({"pk": "a", "sk": 1, "gpk": "b", "gsk": 2})["gsk"]
+        {'N': '2'}
+    """
+    encoded = encode_item(key)
+    for name, value in encoded.items():
+        check_key_values({name: value})
+    return encoded
+
+
 def decode_optional(wire_item: Mapping[str, Any] | None) -> dict[str, Any] | None:
     """Decode an optional wire item (``Item``, ``Attributes``, ``LastEvaluatedKey`` …).
 
@@ -152,3 +164,26 @@ def item_identity(table: str, wire_key: Mapping[str, Mapping[str, Any]]) -> Item
 
 def _first(part: tuple[str, str, object]) -> str:
     return part[0]
+
+
+def claim_item(seen: set[ItemIdentity], table: str, wire_key: Mapping[str, Any]) -> bool:
+    """Add the item to ``seen``; ``False`` when it was already there (a duplicate).
+
+    Example:
+        >>> seen: set[ItemIdentity] = set()
+        >>> claim_item(seen, "t", {"pk": {"S": "a"}}), claim_item(seen, "t", {"pk": {"S": "a"}})
+        (True, False)
+    """
+    identity = item_identity(table, wire_key)
+    if identity in seen:
+        return False
+    seen.add(identity)
+    return True
+
+
+def declared_sort_key(declared: bool, names: Sequence[str]) -> str | None:
+    """The sort key's name when ``names`` were declared as ``(partition, sort)``.
+
+    Names inferred from another request's key come in no known order, so they give none.
+    """
+    return names[1] if declared and len(names) == 2 else None

@@ -34,7 +34,7 @@ from dynastack.core.operations.fields import (
     check_limit,
     decode_optional,
     put_expression_args,
-    wire_key,
+    wire_start_key,
 )
 from dynastack.core.values import decode_item
 from dynastack.errors import InvalidRequest
@@ -143,7 +143,7 @@ class Query:
         if not self.forward:
             req["ScanIndexForward"] = False
         if self.exclusive_start_key is not None:
-            req["ExclusiveStartKey"] = wire_key(self.exclusive_start_key)
+            req["ExclusiveStartKey"] = wire_start_key(self.exclusive_start_key)
         if self.return_consumed_capacity is not None:
             req["ReturnConsumedCapacity"] = self.return_consumed_capacity
         return req
@@ -234,7 +234,7 @@ class Scan:
             req["Segment"] = self.segment
             req["TotalSegments"] = self.total_segments
         if self.exclusive_start_key is not None:
-            req["ExclusiveStartKey"] = wire_key(self.exclusive_start_key)
+            req["ExclusiveStartKey"] = wire_start_key(self.exclusive_start_key)
         if self.return_consumed_capacity is not None:
             req["ReturnConsumedCapacity"] = self.return_consumed_capacity
         return req

@@ -44,8 +44,9 @@ from dynastack.core.operations.fields import (
     ReturnMetrics,
     ReturnOnFailure,
     check_expression,
+    claim_item,
+    declared_sort_key,
     decode_optional,
-    item_identity,
     put_expression_args,
     wire_key,
 )
@@ -74,10 +75,8 @@ def _new_token() -> str:
 
 
 def _remember(seen: set[ItemIdentity], table: str, key: dict[str, Any], what: str) -> None:
-    identity = item_identity(table, key)
-    if identity in seen:
+    if not claim_item(seen, table, key):
         raise InvalidRequest(f"{what} has two actions on the item {key!r} of table {table!r}")
-    seen.add(identity)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -259,6 +258,9 @@ class TransactWriteResult:
 class TransactWriteItems:
     """Apply up to 100 writes and checks atomically; resending the value is idempotent.
 
+    ``key_attributes`` maps a table to its key attribute names, ``(partition, sort)``, so
+    that two puts of one item are caught before sending (see the module docstring).
+
     Example:
         >>> op = TransactWriteItems(actions=[TransactDelete(table="t", key={"pk": "a"})])
         >>> op.to_request()["ClientRequestToken"] == op.to_request()["ClientRequestToken"]
@@ -315,8 +317,7 @@ class TransactWriteItems:
             key: dict[str, Any] | None
             if isinstance(action, TransactPut):
                 item = encode_item(action.item)
-                check_item_size(item)
-                total += item_size(item)
+                total += check_item_size(item)
                 body: dict[str, Any] = {"TableName": action.table, "Item": item}
                 if key_names is None:
                     key_names = self._put_key_names()
@@ -330,7 +331,7 @@ class TransactWriteItems:
                         )
                     key = None
                 if key is not None:
-                    check_key_values(key)
+                    check_key_values(key, sort_key=declared_sort_key(declared, names))
             else:
                 key = wire_key(action.key)
                 total += item_size(key)
