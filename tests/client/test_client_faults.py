@@ -4,9 +4,9 @@ DynamoDB Local never throttles, never returns 5xx, never raises TransactionConfl
 cannot lose a reply (RELIABILITY fact 3), so these tests inject those answers with
 ``FaultTransport`` / ``AsyncFaultTransport``: that is the only thing mocked. The transport
 under the fault injector is one that must never be reached: every attempt here is answered by
-the injector, which is how the tests count attempts. (Lost replies need a server that acted on
-the request: they are tested against DynamoDB Local in tests/integration/test_client_idempotency.py.) Sleeping is injected too, so the backoff
-delays are recorded instead of waited (RELIABILITY R4).
+the injector, which is how the tests count attempts. Sleeping is injected too, so the backoff
+delays are recorded instead of waited (RELIABILITY R4). Lost replies need a server that acted
+on the request: tests/integration/test_client_idempotency.py injects them over DynamoDB Local.
 """
 
 from __future__ import annotations

@@ -7,10 +7,10 @@ The names below are imported on first use, so that importing one small module of
 (``dynastack.client.breaker``, say) does not load both clients and their transports.
 
 Example:
-    >>> from dynastack.client import Client
-    >>> with Client.local(os.environ["DYNASTACK_ENDPOINT"]) as client:
-    ...     "TableNames" in client.list_tables()
-    True
+    >>> from dynastack.client import Client, RetryPolicy
+    >>> with Client.local("http://127.0.0.1:8000", retry=RetryPolicy(max_attempts=3)) as client:
+    ...     client.settings.retry.max_attempts
+    3
 """
 
 from __future__ import annotations

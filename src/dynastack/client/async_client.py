@@ -47,15 +47,14 @@ class AsyncClient(Boto3Calls[Coroutine[Any, Any, dict[str, Any]]]):
 
     Example:
         >>> import asyncio
-        >>> from dynastack.core.operations import ListTables
-        >>> async def main() -> tuple[bool, int]:
-        ...     async with AsyncClient.local(os.environ["DYNASTACK_ENDPOINT"]) as client:
-        ...         names = (await client.send(ListTables())).table_names
-        ...         reply = await client.list_tables()
-        ...     status = reply["ResponseMetadata"]["HTTPStatusCode"]
-        ...     return reply["TableNames"] == list(names), status
+        >>> async def main() -> tuple[str, str]:
+        ...     async with AsyncClient.local("http://127.0.0.1:8000") as client:
+        ...         return client.settings.region, client.settings.endpoint
         >>> asyncio.run(main())
-        (True, 200)
+        ('us-east-1', 'http://127.0.0.1:8000')
+
+        Against a running DynamoDB Local, ``await client.send(GetItem(...))`` returns the
+        typed result and ``await client.get_item(...)`` boto3's reply (see docs/client.md).
     """
 
     __slots__ = ("_credentials", "_plan", "_sleep", "_transport")
@@ -157,7 +156,7 @@ class AsyncClient(Boto3Calls[Coroutine[Any, Any, dict[str, Any]]]):
                 if admitted:
                     plan.abandoned(op, error)
                 raise
-            plan.succeeded(op, started, attempt, reasons, data, response)
+            plan.succeeded(op, started, attempt, reasons, data=data, response=response)
             return result, response, attempt
 
     def _call(self, action: str, kwargs: dict[str, Any]) -> Coroutine[Any, Any, dict[str, Any]]:

@@ -112,7 +112,8 @@ class CallPlan:
 
     Example:
         >>> from dynastack.client.settings import ClientSettings
-        >>> plan = CallPlan(ClientSettings.resolve("http://127.0.0.1:8000", environ={}))
+        >>> settings = ClientSettings.resolve("http://127.0.0.1:8000", region="us-east-1")
+        >>> plan = CallPlan(settings)
         >>> plan.url("dynamodb")
         'http://127.0.0.1:8000/'
     """
@@ -242,6 +243,7 @@ class CallPlan:
         started: float,
         attempts: int,
         reasons: list[str],
+        *,
         data: Mapping[str, Any],
         response: HttpResponse,
     ) -> None:

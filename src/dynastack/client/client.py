@@ -47,12 +47,13 @@ class Client(Boto3Calls[dict[str, Any]]):
     and ``time.monotonic`` (for tests).
 
     Example:
-        >>> from dynastack.core.operations import ListTables
-        >>> with Client.local(os.environ["DYNASTACK_ENDPOINT"]) as client:
-        ...     names = client.send(ListTables()).table_names
-        ...     reply = client.list_tables()
-        >>> reply["TableNames"] == list(names), reply["ResponseMetadata"]["HTTPStatusCode"]
-        (True, 200)
+        >>> with Client.local("http://127.0.0.1:8000") as client:
+        ...     client.settings.region, client.settings.endpoint
+        ('us-east-1', 'http://127.0.0.1:8000')
+
+        Against a running DynamoDB Local, ``client.send(GetItem(table="t", key={"pk": "a"}))``
+        returns a ``GetItemResult`` and ``client.get_item(TableName="t", Key={"pk": {"S": "a"}})``
+        boto3's reply (docs/client.md has examples that run).
     """
 
     __slots__ = ("_credentials", "_plan", "_sleep", "_transport")
@@ -154,7 +155,7 @@ class Client(Boto3Calls[dict[str, Any]]):
                 if admitted:
                     plan.abandoned(op, error)
                 raise
-            plan.succeeded(op, started, attempt, reasons, data, response)
+            plan.succeeded(op, started, attempt, reasons, data=data, response=response)
             return result, response, attempt
 
     def _call(self, action: str, kwargs: dict[str, Any]) -> dict[str, Any]:
