@@ -467,7 +467,9 @@ _SHAPE_ERRORS: Final = (
 )
 
 
-def _dec_m(value: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
+def _dec_m(value: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:  # noqa: PLR0912
+    # Flat branches, commonest tag first: here a call costs more than a few missed lookups.
+    # A value is taken to hold one tag, as DynamoDB always sends; decode() checks it.
     out: dict[str, Any] = {}
     av: Any = value
     try:
@@ -482,8 +484,12 @@ def _dec_m(value: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
                     out[key] = Decimal(text)
                 else:
                     out[key] = _dec_n(text)
+            elif "M" in av:
+                out[key] = _dec_m(av["M"])
             elif "BOOL" in av:
                 out[key] = bool(av["BOOL"])
+            elif "L" in av:
+                out[key] = _dec_l(av["L"])
             elif "NULL" in av:
                 out[key] = None
             elif len(av) == 1:
