@@ -251,7 +251,8 @@ def _local_drift(spec: TableSpec, table: _Table) -> list[Drift]:
         subject = f"local index {name}"
         want, have = declared.get(name), table.lsis.get(name)
         if want is not None and have is not None:
-            if not _same(want, have):
+            # a local index's partition key is the table's: a change there is key drift
+            if not _same(want, replace(have, pk=want.pk)):
                 hint = "local indexes cannot change: rename it, or create a new table"
                 found.append(
                     Drift(
