@@ -31,14 +31,6 @@ from collections.abc import Callable, Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any, Final
 
-from dynastack.core.values import (
-    NESTING_MAX_DEPTH,
-    NUMBER_MAX,
-    NUMBER_MAX_DIGITS,
-    NUMBER_MAX_EXPONENT,
-    NUMBER_MIN_EXPONENT,
-    NUMBER_MIN_POSITIVE,
-)
 from dynastack.errors import EncodingError, ItemTooLarge, LimitExceeded
 
 __all__ = [
@@ -65,6 +57,18 @@ __all__ = [
     "item_size",
 ]
 
+#: significant digits a DynamoDB number may have (leading and trailing zeros do not count)
+NUMBER_MAX_DIGITS: Final = 38
+#: largest decimal exponent of a number's leading digit (…E+125)
+NUMBER_MAX_EXPONENT: Final = 125
+#: smallest decimal exponent of a number's leading digit (1E-130)
+NUMBER_MIN_EXPONENT: Final = -130
+#: the largest magnitude DynamoDB stores
+NUMBER_MAX: Final = Decimal("9.9999999999999999999999999999999999999E+125")
+#: the smallest non-zero magnitude DynamoDB stores
+NUMBER_MIN_POSITIVE: Final = Decimal("1E-130")
+#: levels of nesting; the item is level 1, a map or list attribute level 2, and so on
+NESTING_MAX_DEPTH: Final = 32
 #: an item's size, names and values included
 ITEM_MAX_BYTES: Final = 400 * 1024
 #: put and delete requests in one BatchWriteItem

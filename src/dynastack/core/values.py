@@ -45,6 +45,14 @@ from math import isfinite
 from typing import Any, Final
 from uuid import UUID
 
+from dynastack.core.limits import (
+    NESTING_MAX_DEPTH,
+    NUMBER_MAX,
+    NUMBER_MAX_DIGITS,
+    NUMBER_MAX_EXPONENT,
+    NUMBER_MIN_EXPONENT,
+    NUMBER_MIN_POSITIVE,
+)
 from dynastack.errors import EncodingError
 
 __all__ = [
@@ -60,19 +68,6 @@ __all__ = [
     "encode_item",
 ]
 
-#: significant digits a DynamoDB number may have (leading and trailing zeros do not count)
-NUMBER_MAX_DIGITS: Final = 38
-#: largest decimal exponent of a number's leading digit (…E+125)
-NUMBER_MAX_EXPONENT: Final = 125
-#: smallest decimal exponent of a number's leading digit (1E-130)
-NUMBER_MIN_EXPONENT: Final = -130
-#: the largest magnitude DynamoDB stores
-NUMBER_MAX: Final = Decimal("9.9999999999999999999999999999999999999E+125")
-#: the smallest non-zero magnitude DynamoDB stores
-NUMBER_MIN_POSITIVE: Final = Decimal("1E-130")
-#: levels of nesting; the item is level 1, a map or list attribute level 2, and so on
-NESTING_MAX_DEPTH: Final = 32
-
 _TEN38: Final = 10**NUMBER_MAX_DIGITS  # every int strictly inside ±10**38 passes all checks
 _NEG_TEN38: Final = -_TEN38
 _MAX_INT_BITS: Final = (10 ** (NUMBER_MAX_EXPONENT + 1)).bit_length()  # beyond: surely too big
@@ -81,6 +76,7 @@ _FLOAT_LIMIT: Final = 1e126
 _UTC: Final = _dt.UTC
 _DATETIME_FORMAT: Final = "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ"  # fixed width: sorts as time
 _ATTR_LEVEL: Final = 2  # the level of a top-level attribute's value
+_DEPTH_RULE: Final = f"DynamoDB allows at most {NESTING_MAX_DEPTH} levels (the item is level 1)"
 
 Encoder = Callable[[Any, int], dict[str, Any]]
 
@@ -110,8 +106,7 @@ def _format_path(segments: list[str | int]) -> str:
 
 
 def _error(failure: _Failure, whole: str) -> EncodingError:
-    path = _format_path(failure.segments) or whole
-    return EncodingError(f"{path}: {failure.reason}")
+    return EncodingError(f"{_format_path(failure.segments) or whole}: {failure.reason}")
 
 
 def _short(text: str) -> str:
@@ -166,10 +161,8 @@ def _enc_decimal(v: Decimal, level: int) -> dict[str, Any]:
         raise _Failure(f"{v!r} has no DynamoDB form: DynamoDB numbers are finite")
     if digits == (0,):
         return {"N": text}  # zero, whatever its exponent
-    end = len(digits)
-    while digits[end - 1] == 0:
-        end -= 1
-    _number_checked(end, exponent + len(digits) - 1, text)
+    significant = len(bytes(digits).rstrip(b"\0"))  # trailing zeros do not count
+    _number_checked(significant, exponent + len(digits) - 1, text)
     return {"N": text}
 
 
@@ -181,27 +174,8 @@ def _enc_float(v: float, level: int) -> dict[str, Any]:
     raise _out_of_range(repr(v))
 
 
-# --- other scalars ---------------------------------------------------------------------
-
-
-def _enc_str(v: str, level: int) -> dict[str, Any]:
-    return {"S": v}
-
-
-def _enc_bool(v: bool, level: int) -> dict[str, Any]:
-    return {"BOOL": v}
-
-
-def _enc_none(v: None, level: int) -> dict[str, Any]:
-    return {"NULL": True}
-
-
 def _enc_bytes(v: bytes | bytearray, level: int) -> dict[str, Any]:
     return {"B": b2a_base64(v, newline=False).decode("ascii")}
-
-
-def _enc_memoryview(v: memoryview, level: int) -> dict[str, Any]:
-    return {"B": b2a_base64(v.tobytes(), newline=False).decode("ascii")}
 
 
 def _enc_datetime(v: _dt.datetime, level: int) -> dict[str, Any]:
@@ -222,31 +196,12 @@ def _enc_datetime(v: _dt.datetime, level: int) -> dict[str, Any]:
     }
 
 
-def _enc_date(v: _dt.date, level: int) -> dict[str, Any]:
-    return {"S": v.isoformat()}
-
-
-def _enc_uuid(v: UUID, level: int) -> dict[str, Any]:
-    return {"S": str(v)}
-
-
-def _enc_enum(v: Enum, level: int) -> dict[str, Any]:
-    return _encode_any(v.value, level)
-
-
 # --- containers ------------------------------------------------------------------------
-
-
-def _too_deep(level: int) -> _Failure:
-    return _Failure(
-        f"nesting reaches level {level}; DynamoDB allows at most {NESTING_MAX_DEPTH} levels "
-        "(the item is level 1)"
-    )
 
 
 def _enc_map(v: Mapping[Any, Any], level: int) -> dict[str, Any]:
     if level > NESTING_MAX_DEPTH:
-        raise _too_deep(level)
+        raise _Failure(f"nesting reaches level {level}; {_DEPTH_RULE}")
     out: dict[str, Any] = {}
     inner = level + 1
     key: Any = None
@@ -286,7 +241,7 @@ def _checked_key(key: object) -> str:
 
 def _enc_list(v: Sequence[Any], level: int) -> dict[str, Any]:
     if level > NESTING_MAX_DEPTH:
-        raise _too_deep(level)
+        raise _Failure(f"nesting reaches level {level}; {_DEPTH_RULE}")
     out: list[dict[str, Any]] = []
     append = out.append
     inner = level + 1
@@ -342,10 +297,10 @@ def _enc_set(v: AbstractSet[Any], level: int) -> dict[str, Any]:
 # --- dispatch --------------------------------------------------------------------------
 
 _ENCODERS: dict[type, Encoder] = {
-    str: _enc_str,
+    str: lambda v, level: {"S": v},
     int: _enc_int,
-    bool: _enc_bool,
-    type(None): _enc_none,
+    bool: lambda v, level: {"BOOL": v},
+    type(None): lambda v, level: {"NULL": True},
     float: _enc_float,
     Decimal: _enc_decimal,
     dict: _enc_map,
@@ -355,10 +310,10 @@ _ENCODERS: dict[type, Encoder] = {
     frozenset: _enc_set,
     bytes: _enc_bytes,
     bytearray: _enc_bytes,
-    memoryview: _enc_memoryview,
+    memoryview: lambda v, level: _enc_bytes(v.tobytes(), level),
     _dt.datetime: _enc_datetime,
-    _dt.date: _enc_date,
-    UUID: _enc_uuid,
+    _dt.date: lambda v, level: {"S": v.isoformat()},
+    UUID: lambda v, level: {"S": str(v)},
 }
 
 # Subclasses are encoded as their base, converted to the plain base type first so that the
@@ -369,8 +324,8 @@ _BASES: Final[tuple[tuple[type, Encoder], ...]] = (
     (float, lambda v, level: _enc_float(float.__float__(v), level)),
     (Decimal, lambda v, level: _enc_decimal(Decimal(v), level)),
     (_dt.datetime, _enc_datetime),
-    (_dt.date, _enc_date),
-    (UUID, _enc_uuid),
+    (_dt.date, lambda v, level: {"S": _dt.date.isoformat(v)}),
+    (UUID, lambda v, level: {"S": UUID.__str__(v)}),
     (bytes, _enc_bytes),
     (bytearray, _enc_bytes),
     (Mapping, _enc_map),
@@ -385,7 +340,7 @@ def _resolve(value: object) -> Encoder:
     cls = type(value)
     encoder: Encoder | None = None
     if isinstance(value, Enum):  # before int/str: IntEnum and str-mixin enums store .value
-        encoder = _enc_enum
+        encoder = _enc_enum_value
     else:
         for base, candidate in _BASES:
             if isinstance(value, base):
@@ -405,6 +360,10 @@ def _resolve(value: object) -> Encoder:
 
 def _encode_any(value: object, level: int) -> dict[str, Any]:
     return (_ENCODERS.get(type(value)) or _resolve(value))(value, level)
+
+
+def _enc_enum_value(v: Enum, level: int) -> dict[str, Any]:
+    return _encode_any(v.value, level)
 
 
 def encode(value: object) -> dict[str, Any]:
@@ -457,14 +416,7 @@ def _malformed(av: object) -> EncodingError:
     return EncodingError(f"malformed AttributeValue {_short(repr(av))}: expected one known type")
 
 
-_SHAPE_ERRORS: Final = (
-    KeyError,
-    TypeError,
-    ValueError,
-    AttributeError,
-    IndexError,
-    InvalidOperation,
-)
+_SHAPE_ERRORS: Final = (LookupError, TypeError, ValueError, AttributeError, InvalidOperation)
 
 
 def _dec_m(value: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:  # noqa: PLR0912
