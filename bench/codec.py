@@ -4,14 +4,17 @@ Why: the codec sits on every read and write, and PERFORMANCE.md sets its target 
 boto3's TypeSerializer/TypeDeserializer measured in the same run (absolute figures move by
 1.5-1.8x between runs on this machine; ratios do not). The item is a realistic 15-attribute
 record: strings, ints, a Decimal, a float, a bool, a None, a list, a nested map, a string set,
-bytes and a datetime. boto3 gets the equivalent item it can take (Decimal for the float, an ISO
-string for the datetime, raw bytes for B on decode, as botocore hands them over).
+bytes and a datetime. boto3 gets the equivalent item it can take (Decimal for the float, an
+ISO string for the datetime, raw bytes for B on decode, as botocore hands them over). A plain
+recursive converter without any checks is timed too: the reference point PERFORMANCE.md
+quotes.
 
 Run: ``python -m bench.codec`` prints the figures as a dict.
 """
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import statistics
 import time
@@ -90,6 +93,45 @@ def _per_item_us(jobs: dict[str, Callable[[], object]], seconds: float) -> dict[
     return {name: statistics.median(values) for name, values in samples.items()}
 
 
+def _plain_encode(value: Any) -> dict[str, Any]:
+    """The reference point of PERFORMANCE.md: a plain recursive converter, no checks at all."""
+    kind = type(value)
+    if kind is str:
+        return {"S": value}
+    if kind is bool:
+        return {"BOOL": value}
+    if kind is int or kind is Decimal or kind is float:
+        return {"N": str(value)}
+    if value is None:
+        return {"NULL": True}
+    if kind is dict:
+        return {"M": {k: _plain_encode(v) for k, v in value.items()}}
+    if kind is list:
+        return {"L": [_plain_encode(v) for v in value]}
+    if kind is set:
+        return {"SS": sorted(value)}
+    if kind is bytes:
+        return {"B": base64.b64encode(value).decode()}
+    return {"S": value.isoformat()}
+
+
+def _plain_decode(av: dict[str, Any]) -> Any:
+    ((tag, value),) = av.items()
+    if tag == "S":
+        return value
+    if tag == "N":
+        return Decimal(value) if "." in value else int(value)
+    if tag == "M":
+        return {k: _plain_decode(v) for k, v in value.items()}
+    if tag == "L":
+        return [_plain_decode(v) for v in value]
+    if tag == "SS":
+        return set(value)
+    if tag == "B":
+        return base64.b64decode(value)
+    return None if tag == "NULL" else value
+
+
 def _pynamodb_pair() -> tuple[Callable[[], object], Callable[[], object]] | None:
     """PynamoDB's model serialization of the same record, or None if it is not installed."""
     try:
@@ -161,6 +203,8 @@ def run(seconds: float = 2.0) -> dict[str, float]:
         "codec.encode.boto3_us": boto3_encode,
         "codec.decode.dynastack_us": lambda: decode_item(wire),
         "codec.decode.boto3_us": boto3_decode,
+        "codec.encode.plain_us": lambda: {k: _plain_encode(v) for k, v in item.items()},
+        "codec.decode.plain_us": lambda: {k: _plain_decode(v) for k, v in wire.items()},
     }
     pynamodb = _pynamodb_pair()
     if pynamodb is not None:
@@ -171,6 +215,7 @@ def run(seconds: float = 2.0) -> dict[str, float]:
         figures[f"codec.{step}.ratio"] = figures[f"codec.{step}.boto3_us"] / ours
         if pynamodb is not None:
             figures[f"codec.{step}.pynamodb_ratio"] = figures[f"codec.{step}.pynamodb_us"] / ours
+        figures[f"codec.{step}.plain_ratio"] = figures[f"codec.{step}.plain_us"] / ours
     return {key: round(value, 3) for key, value in figures.items()}
 
 
