@@ -426,6 +426,7 @@ def test_render_lists_changes_drift_and_notes() -> None:
 
 def test_render_of_a_create_lists_the_new_tables_parts() -> None:
     text = plan(SPEC, None).render()
+    assert "      key HASH PK S, RANGE SK S" in text
     assert "      global index ByOrg (org S, created N; ALL)" in text
     assert "      local index ByTitle (PK S, title S; KEYS_ONLY)" in text
     assert "      stream NEW_AND_OLD_IMAGES" in text

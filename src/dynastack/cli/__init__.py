@@ -88,3 +88,4 @@ def add_group(name: str) -> None:
 
 # Command groups, one line each.
 add_group("local")
+add_group("tables")

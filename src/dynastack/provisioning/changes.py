@@ -55,8 +55,8 @@ def describe_index(index: IndexSpec) -> str:
     return f"{index.name} ({keys}; {shown})"
 
 
-def _key(spec: AttributeSpec | None) -> str:
-    return "-" if spec is None else f"{spec.name} {spec.type}"
+def _key(spec: AttributeSpec) -> str:
+    return f"{spec.name} {spec.type}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,7 +81,8 @@ class CreateTable:
     def details(self) -> list[str]:
         """What the new table will hold, one line each (for the plan's rendering)."""
         spec = self.spec
-        lines = [f"key {_key(spec.pk)} / {_key(spec.sk)}", f"billing {spec.billing_mode}"]
+        key = f"key HASH {_key(spec.pk)}" + ("" if spec.sk is None else f", RANGE {_key(spec.sk)}")
+        lines = [key, f"billing {spec.billing_mode}"]
         lines.append(f"stream {spec.stream or 'off'}")
         for index in spec.indexes:
             kind = "local index" if index.local else "global index"

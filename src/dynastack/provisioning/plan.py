@@ -25,7 +25,7 @@ Example:
     >>> print(plan(spec, None).render())
     table notes-dev: 2 changes
       + create table notes-dev
-          key PK S / -
+          key HASH PK S
           billing PAY_PER_REQUEST
           stream off
       + enable TTL on attribute expires_at
