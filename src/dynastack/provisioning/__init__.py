@@ -5,14 +5,6 @@ changes one request at a time and waits for ACTIVE; drift that DynamoDB cannot c
 place is refused with ``DefinitionError`` (code ``TABLE_DRIFT``). See docs/tables.md.
 """
 
-from dynastack.provisioning.drivers import (
-    aapply,
-    aensure_table,
-    aplan_table,
-    apply,
-    ensure_table,
-    plan_table,
-)
 from dynastack.provisioning.changes import (
     AddIndex,
     Change,
@@ -25,6 +17,14 @@ from dynastack.provisioning.changes import (
     EnableStream,
     EnableTtl,
     UpdateBilling,
+)
+from dynastack.provisioning.drivers import (
+    aapply,
+    aensure_table,
+    aplan_table,
+    apply,
+    ensure_table,
+    plan_table,
 )
 from dynastack.provisioning.plan import Plan, plan
 from dynastack.provisioning.script import Applied, Polling

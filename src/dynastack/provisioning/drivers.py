@@ -11,17 +11,21 @@ A client is anything with ``send(operation)``: ``Client`` / ``AsyncClient``, or 
 Table writes are not resent by the client when a reply is lost; running ``apply`` again is the
 recovery, because the plan is recomputed from what the table really is.
 
-Example:
-    >>> from dynastack.client.client import Client
+Example (a stand-in client whose tables are ACTIVE at once; docs/tables.md runs the real one):
     >>> from dynastack.model import AttributeSpec, TableSpec
-    >>> spec = TableSpec("doc", "doc-apply-example", AttributeSpec("PK", "S"), None, (),
-    ...                  None, "PAY_PER_REQUEST", None, False)
-    >>> with Client.local(os.environ["DYNASTACK_ENDPOINT"]) as client:
-    ...     done = ensure_table(spec, client)
-    ...     again = plan_table(spec, client)
-    ...     _ = client.delete_table(TableName=spec.name)
-    >>> [str(change) for change in done.changes], again.empty
-    (['create table doc-apply-example'], True)
+    >>> from dynastack.provisioning import plan
+    >>> spec = TableSpec("doc", "doc-dev", AttributeSpec("PK", "S"), None, (), "exp",
+    ...                  "PAY_PER_REQUEST", None, False)
+    >>> class Recorder:
+    ...     sent = []
+    ...     def send(self, operation):
+    ...         self.sent.append(operation.action)
+    ...         return {"Table": {"TableStatus": "ACTIVE"}}
+    >>> done = apply(plan(spec, None), Recorder())
+    >>> Recorder.sent
+    ['CreateTable', 'DescribeTable', 'UpdateTimeToLive']
+    >>> [str(change) for change in done.changes]
+    ['create table doc-dev', 'enable TTL on attribute exp']
 """
 
 from __future__ import annotations
