@@ -1,10 +1,11 @@
-"""``dynastack tables plan|apply APP``: make an application's tables match its entities.
+"""``dynastack tables plan|apply|export APP``: make an application's tables match its entities.
 
 ``APP`` is ``module:attribute`` naming a ``dynastack.model.App`` (``load_app``), so the command
 sees exactly the tables the code uses, named for ``--env``. ``plan`` only reads; ``apply``
 prints the same plan and then makes the changes, one request at a time, waiting for each table
 and index to become ACTIVE. Drift (a changed table key, local index or index key type) is
-never applied: ``apply`` refuses every table when any table has drift.
+never applied: ``apply`` refuses every table when any table has drift. ``export`` prints the
+same tables as a CloudFormation template or Terraform JSON, for teams that deploy that way.
 
 Exit codes follow ``terraform plan -detailed-exitcode``, so CI can branch on them:
 0 nothing to change, 2 changes pending (``plan`` only), 1 drift or any other error.
@@ -15,6 +16,8 @@ For a loopback ``--endpoint`` (DynamoDB Local) with no region configured, the re
 
 from __future__ import annotations
 
+import enum
+import json
 import os
 from collections.abc import Sequence
 from typing import Annotated
@@ -30,6 +33,7 @@ from dynastack.errors import DefinitionError
 from dynastack.model.app import load_app
 from dynastack.model.tablespec import TableSpec
 from dynastack.provisioning import Plan, Polling, apply, plan_table
+from dynastack.provisioning.iac import cloudformation, terraform
 
 __all__ = ["EXIT_CHANGES", "EXIT_DRIFT", "app", "plan_tree"]
 
@@ -172,6 +176,31 @@ def apply_command(
             done = apply(planned, client, polling=polling, progress=_echo)
             count += len(done.changes)
     console.print(f"[green]applied {count} change{'' if count == 1 else 's'}[/green]")
+
+
+class Format(enum.StrEnum):
+    """What ``tables export`` writes."""
+
+    CLOUDFORMATION = "cloudformation"
+    TERRAFORM = "terraform"
+
+
+@app.command("export")
+def export_command(
+    app_path: AppPath,
+    *,
+    env: Env = None,
+    output_format: Annotated[
+        Format, typer.Option("--format", help="cloudformation (template) or terraform (.tf.json).")
+    ] = Format.CLOUDFORMATION,
+) -> None:
+    """Print the tables as a CloudFormation template or Terraform JSON (no AWS call)."""
+    specs, title = _specs(app_path, env)
+    if output_format is Format.TERRAFORM:
+        document = terraform(specs)
+    else:
+        document = cloudformation(specs, description=f"dynastack tables of {title}")
+    typer.echo(json.dumps(document, indent=2))
 
 
 def _echo(line: str) -> None:
