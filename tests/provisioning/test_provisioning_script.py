@@ -10,6 +10,7 @@ The drivers (``apply``/``aapply``) get the same scripted endpoint as a client do
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any, TypeVar
@@ -35,8 +36,10 @@ from dynastack.provisioning import (
     Plan,
     Polling,
     aapply,
+    aensure_table,
     aplan_table,
     apply,
+    ensure_table,
     plan,
     plan_table,
 )
@@ -410,3 +413,14 @@ async def test_the_async_driver_does_the_same() -> None:
     )
     assert done.changes == (CreateTable(SPEC),)
     assert endpoint.pauses == [1.0]
+
+
+@pytest.mark.parametrize(
+    ("sync", "coroutine"),
+    [(apply, aapply), (plan_table, aplan_table), (ensure_table, aensure_table)],
+)
+def test_the_async_twins_take_the_same_parameters(sync: Any, coroutine: Any) -> None:
+    assert inspect.iscoroutinefunction(coroutine)
+    names = [(p.name, p.kind, p.default) for p in inspect.signature(sync).parameters.values()]
+    twins = [(p.name, p.kind, p.default) for p in inspect.signature(coroutine).parameters.values()]
+    assert names == twins
