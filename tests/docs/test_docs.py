@@ -37,7 +37,7 @@ def test_page_examples_run(
     monkeypatch.chdir(tmp_path)
     namespace: dict[str, object] = {"__name__": f"docs_{page.stem}"}
     for number, block in enumerate(blocks, 1):
-        code = compile(block, f"{page.name}[block {number}]", "exec")
+        code = compile(block, f"{page.name}[block {number}]", "exec", dont_inherit=True)
         exec(code, namespace)  # the docs are ours and must run as written
     # pages without examples are allowed; the assertion is that every block ran
     assert len(blocks) == sum(1 for _ in BLOCK.finditer(page.read_text(encoding="utf-8")))

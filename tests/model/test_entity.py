@@ -251,3 +251,14 @@ def test_index_attribute_type_clash_between_entities() -> None:
 
     assert caught.value.code == "TABLE_KEY_TYPE_CLASH"
     assert A.__dynastack__.table is shared
+
+
+def test_unresolvable_annotations_are_a_definition_error() -> None:
+    with pytest.raises(DefinitionError) as caught:
+        type(
+            "Unresolved",
+            (Entity,),
+            {"__annotations__": {"a": "NoSuchType"}, "__key__": Key(pk="a")},
+            table="bad-unresolved",
+        )
+    assert caught.value.code == "ENTITY_UNRESOLVED"

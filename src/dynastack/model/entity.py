@@ -72,6 +72,13 @@ class Entity(BaseModel):
         table, entity_type, schema_version = cls._dynastack_options
         if table is None:
             return  # an abstract base shared by several entities
+        if not cls.__pydantic_complete__:
+            # an unresolved annotation would silently drop its role (Version, TTL …)
+            raise DefinitionError(
+                "ENTITY_UNRESOLVED",
+                f"{cls.__name__} has annotations that cannot be resolved where it is defined; "
+                "import every type its fields use at module level",
+            )
         meta = compile_entity(cls, ensure_table(table), entity_type, schema_version)
         cls.__dynastack__ = meta
         meta.table.register(cls)
