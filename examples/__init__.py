@@ -1,0 +1,1 @@
+"""The five source systems of ../shared/seeds/, each built only on dynastack's public API."""
