@@ -37,8 +37,8 @@ serve: setup
 	$(BIN)/dynastack local start --foreground --data-dir .dynastack/data
 
 test: setup
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check src tests bench examples
+	$(BIN)/ruff format --check src tests bench examples
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 	$(BIN)/pytest

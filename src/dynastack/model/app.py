@@ -16,6 +16,8 @@ Example:
 from __future__ import annotations
 
 import importlib
+import os
+import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -72,6 +74,8 @@ def load_app(path: str) -> App:
     module_name, _, attribute = path.partition(":")
     if not module_name or not attribute:
         raise ConfigurationError(f"APP must look like 'package.module:app', not {path!r}")
+    if "" not in sys.path and os.getcwd() not in sys.path:
+        sys.path.insert(0, os.getcwd())  # like uvicorn: APP paths are relative to where you are
     try:
         module = importlib.import_module(module_name)
     except ImportError as exc:
