@@ -396,14 +396,21 @@ def tls_files(tmp: Path) -> tuple[Path, Path]:
     return cert_path, key_path
 
 
-@pytest.fixture
-def tls_server(tmp_path: Path) -> Iterator[tuple[ScriptedServer, ssl.SSLContext]]:
-    cert, key = tls_files(tmp_path)
+@contextlib.contextmanager
+def running_tls_server(tmp: Path) -> Iterator[tuple[ScriptedServer, ssl.SSLContext]]:
+    """A ``ScriptedServer`` over TLS and a client context that trusts its certificate."""
+    cert, key = tls_files(tmp)
     server_ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     server_ctx.load_cert_chain(cert, key)
     client_ctx = ssl.create_default_context(cafile=str(cert))
     with ScriptedServer(tls=server_ctx) as srv:
         yield srv, client_ctx
+
+
+@pytest.fixture
+def tls_server(tmp_path: Path) -> Iterator[tuple[ScriptedServer, ssl.SSLContext]]:
+    with running_tls_server(tmp_path) as found:
+        yield found
 
 
 def test_https_with_a_trusted_certificate(
