@@ -1,0 +1,35 @@
+"""Repositories: typed reads and writes of entities, sync and async, with the same methods.
+
+``Repository[E]`` / ``AsyncRepository[E]`` (one per entity and table), ``Page[E]`` with sealed
+cursors, sort-key conditions for queries, ``UnitOfWork`` for transactions across repositories
+and ``backfill`` for item schema upgrades. See docs/modeling.md, docs/querying.md,
+docs/pagination.md, docs/locking.md, docs/owner-scope.md and docs/evolution.md.
+"""
+
+from dynastack.repository.async_repository import AsyncRepository
+from dynastack.repository.conditions import (
+    SortCondition,
+    begins_with,
+    between,
+    eq,
+    ge,
+    gt,
+    le,
+    lt,
+)
+from dynastack.repository.page import Page
+from dynastack.repository.repository import Repository
+
+__all__ = [
+    "AsyncRepository",
+    "Page",
+    "Repository",
+    "SortCondition",
+    "begins_with",
+    "between",
+    "eq",
+    "ge",
+    "gt",
+    "le",
+    "lt",
+]

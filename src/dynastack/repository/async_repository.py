@@ -1,0 +1,259 @@
+"""``AsyncRepository[E]``: ``Repository``'s twin over an ``AsyncClient``.
+
+Written by mirroring repository/repository.py method by method: the same scripts from the pure
+modules, driven by ``arun`` with ``await client.send`` and ``asyncio.sleep``. Iterators are
+async iterators; a parallel scan runs one task per segment instead of one thread.
+tests/repository/test_twins.py fails when the two classes' public methods or parameters drift.
+
+Example:
+    >>> import asyncio
+    >>> from dynastack.client import AsyncClient
+    >>> from dynastack.model import Entity, Key, TableSpec
+    >>> class Note(Entity, table="notes-async-repository-doc"):
+    ...     __key__ = Key(pk="NOTE#{note_id}")
+    ...     note_id: str
+    ...     text: str
+    >>> async def main() -> str | None:
+    ...     async with AsyncClient.local(os.environ["DYNASTACK_ENDPOINT"]) as client:
+    ...         spec = TableSpec.compile(Note.__dynastack__.table)
+    ...         await client.create_table(**spec.create_request())
+    ...         notes = AsyncRepository(Note, client)
+    ...         await notes.create(Note(note_id="n1", text="hi"))
+    ...         found = await notes.get(note_id="n1")
+    ...         await client.delete_table(TableName=spec.name)
+    ...         return None if found is None else found.text
+    >>> asyncio.run(main())
+    'hi'
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
+from datetime import datetime
+from typing import Any, Generic, Self, TypeVar
+
+from dynastack.client.async_client import AsyncClient
+from dynastack.core.expressions import Condition
+from dynastack.core.updates import Update
+from dynastack.model.app import App
+from dynastack.model.entity import Entity
+from dynastack.repository import batch, queries, writes
+from dynastack.repository.cursors import DEFAULT_TTL, CursorSealer
+from dynastack.repository.page import Page
+from dynastack.repository.plans import EntityPlans, check_segments, table_name_for
+from dynastack.repository.steps import Script, arun
+
+__all__ = ["AsyncRepository"]
+
+E = TypeVar("E", bound=Entity)
+T = TypeVar("T")
+
+
+class AsyncRepository(Generic[E]):
+    """Typed access to one entity's items in one table, through an ``AsyncClient``.
+
+    The constructor and every method match ``Repository``; I/O methods are coroutines and
+    ``query_all``/``scan`` are async iterators.
+    """
+
+    __slots__ = ("_client", "_plans", "_sleep")
+
+    def __init__(
+        self,
+        entity: type[E],
+        client: AsyncClient,
+        *,
+        env: str | None = None,
+        table_name: str | None = None,
+        app: App | None = None,
+        cursor_key: bytes | str | None = None,
+        cursor_ttl: float = DEFAULT_TTL,
+        clock: Callable[[], datetime] | None = None,
+    ) -> None:
+        name = table_name_for(entity, env=env, table_name=table_name, app=app)
+        sealer = CursorSealer(cursor_key, ttl=cursor_ttl)
+        self._plans: EntityPlans[E] = EntityPlans(entity, table=name, clock=clock, sealer=sealer)
+        self._client = client
+        self._sleep: Callable[[float], Awaitable[object]] = asyncio.sleep
+
+    async def _run(self, script: Script[T]) -> T:
+        return await arun(script, send=self._client.send, sleep=self._sleep)
+
+    @property
+    def entity(self) -> type[E]:
+        """The entity class this repository stores."""
+        return self._plans.cls
+
+    @property
+    def table_name(self) -> str:
+        """The physical table name."""
+        return self._plans.table
+
+    @property
+    def owner(self) -> object | None:
+        """The owner of this view (``None`` for an unscoped repository)."""
+        return self._plans.owner
+
+    def for_owner(self, owner: object) -> Self:
+        """A view whose reads and writes are limited to ``owner``'s items (docs/owner-scope.md)."""
+        view = copy.copy(self)
+        view._plans = self._plans.with_owner(owner)
+        return view
+
+    async def get(self, /, *, consistent: bool = False, **key: Any) -> E | None:
+        """The entity with these key fields, or ``None`` (missing, expired or not in scope)."""
+        return await self._run(queries.get(self._plans, key, consistent))
+
+    async def create(self, entity: E, /) -> E:
+        """Store a new item; ``ConditionalCheckFailed`` ("… already exists") if the key is taken."""
+        return await self._run(writes.written(writes.create_plan(self._plans, entity)))
+
+    async def put(self, entity: E, /) -> E:
+        """Replace the whole item (version-checked and bumped when the entity has a version)."""
+        return await self._run(writes.written(writes.put_plan(self._plans, entity)))
+
+    async def update(
+        self,
+        target: E | Mapping[str, Any],
+        changes: Update | None = None,
+        /,
+        *,
+        condition: Condition | None = None,
+        **fields: Any,
+    ) -> E:
+        """Change only ``fields`` (and ``changes``) of an existing item; the entity after it."""
+        plan = writes.update_plan(self._plans, target, changes, condition, fields)
+        return await self._run(writes.written(plan))
+
+    async def delete(
+        self, target: E | Mapping[str, Any], /, *, condition: Condition | None = None
+    ) -> None:
+        """Delete an existing item (version-checked when an entity with a version is given)."""
+        await self._run(writes.perform(writes.delete_plan(self._plans, target, condition)))
+
+    async def query(
+        self,
+        index: str | None = None,
+        /,
+        *,
+        filter: Condition | None = None,
+        newest_first: bool = False,
+        limit: int | None = None,
+        cursor: str | None = None,
+        consistent: bool = False,
+        **key: Any,
+    ) -> Page[E]:
+        """One page of the items matching the key fields, filled to ``limit`` after filtering."""
+        shape = queries.query_shape(
+            self._plans, index, key, filter=filter, newest_first=newest_first, consistent=consistent
+        )
+        return await self._run(queries.query(self._plans, shape, limit, cursor))
+
+    async def query_all(
+        self,
+        index: str | None = None,
+        /,
+        *,
+        filter: Condition | None = None,
+        newest_first: bool = False,
+        consistent: bool = False,
+        **key: Any,
+    ) -> AsyncIterator[E]:
+        """Every matching item, page after page, fetched as the iteration goes."""
+        shape = queries.query_shape(
+            self._plans, index, key, filter=filter, newest_first=newest_first, consistent=consistent
+        )
+        start: dict[str, Any] | None = None
+        while True:
+            items, start = await self._run(queries.fill(self._plans, shape, start, None, calls=1))
+            for item in items:
+                yield item
+            if start is None:
+                return
+
+    async def count(
+        self,
+        index: str | None = None,
+        /,
+        *,
+        filter: Condition | None = None,
+        consistent: bool = False,
+        **key: Any,
+    ) -> int:
+        """How many items match (expired items excluded), over all pages."""
+        shape = queries.query_shape(
+            self._plans, index, key, filter=filter, newest_first=False, consistent=consistent,
+            alive_at=self._plans.now(),
+        )  # fmt: skip
+        return await self._run(queries.count(self._plans, shape))
+
+    async def scan(
+        self, *, filter: Condition | None = None, segments: int = 1, consistent: bool = False
+    ) -> AsyncIterator[E]:
+        """Every item of this entity in the table (maintenance); ``segments`` > 1 scans in
+        parallel tasks, yielding items as segments deliver them (no global order)."""
+        shape = queries.scan_shape(self._plans, filter, consistent)
+        total = check_segments(segments)
+        if total == 1:
+            async for item in self._segment(shape, 0, 1):
+                yield item
+            return
+        pages: asyncio.Queue[tuple[str, Any]] = asyncio.Queue(maxsize=4 * total)
+
+        async def worker(segment: int) -> None:
+            try:
+                async for item in self._segment(shape, segment, total):
+                    await pages.put(("item", item))
+            except Exception as error:  # handed to the consumer, raised there
+                await pages.put(("error", error))
+            finally:
+                await pages.put(("done", None))
+
+        tasks = [asyncio.create_task(worker(segment)) for segment in range(total)]
+        try:
+            running = total
+            while running:
+                kind, value = await pages.get()
+                if kind == "item":
+                    yield value
+                elif kind == "error":
+                    raise value
+                else:
+                    running -= 1
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+    async def _segment(
+        self, shape: queries.ScanShape, segment: int, total: int
+    ) -> AsyncIterator[E]:
+        start: dict[str, Any] | None = None
+        while True:
+            items, start = await self._run(
+                queries.scan_page(self._plans, shape, segment, total, start)
+            )
+            for item in items:
+                yield item
+            if start is None:
+                return
+
+    async def batch_get(
+        self, keys: Iterable[Mapping[str, Any]], /, *, consistent: bool = False
+    ) -> list[E]:
+        """The entities for ``keys`` (mappings of key fields) that exist and are visible, in
+        the order asked; chunks of 100, unprocessed keys retried, duplicates refused."""
+        return await self._run(batch.batch_get(self._plans, keys, consistent))
+
+    async def batch_write(
+        self, puts: Iterable[E] = (), deletes: Iterable[E | Mapping[str, Any]] = ()
+    ) -> None:
+        """Unconditional bulk puts and deletes; chunks of 25, unprocessed writes retried,
+        an item named twice refused. Not available in an owner scope."""
+        await self._run(batch.batch_write(self._plans, puts, deletes))
+
+    def __repr__(self) -> str:
+        scope = "" if self.owner is None else f", owner={self.owner!r}"
+        return f"AsyncRepository({self.entity.__name__}, table={self.table_name!r}{scope})"

@@ -1,0 +1,364 @@
+"""Queries, counts and scans: from key fields to key conditions, and pages filled to the limit.
+
+Key conditions come from *fields*. The partition key is rendered through the index's template
+(``DEPLOYMENT#{deployment_id}``, or a bare ``organization``). The sort key is, for a bare field,
+a value or a ``SortCondition`` given as that field (``created_at=between(a, b)``); for a template
+sort key, either ``sk=`` (a rendered value or a ``SortCondition``) or some of the template's
+fields: all of them mean equality, a leading part means ``begins_with`` of the rendered prefix
+(``STACK#web#`` for ``stack_name="web"``), none means the template's constant prefix
+(``STACK#``), which is how one entity type is picked out of a shared partition.
+
+Pages (R11): a page holds ``limit`` items *after* filtering (and after hiding expired items),
+so one page may take several Query calls. When a call returns more than the page needs, the
+page is cut and the cursor is built from the last item *returned* (its table and index key
+attributes), not from DynamoDB's ``LastEvaluatedKey``: nothing is skipped or repeated.
+Cursors are sealed and bound to the query's shape and the caller's owner scope (cursors.py).
+
+Owner scope: a query is allowed only on an index (or the table) whose partition key contains
+the owner field, and the owner is always the scope's: ownership is in the key condition, never
+in a filter (RELIABILITY fact 2).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from dynastack.core.expressions import (
+    Attr,
+    Condition,
+    KeyCondition,
+    Placeholders,
+    compile,
+)
+from dynastack.core.operations import (
+    GetItem,
+    GetItemResult,
+    Query,
+    QueryResult,
+    Scan,
+    ScanResult,
+)
+from dynastack.core.values import encode
+from dynastack.errors import InvalidCursor, InvalidRequest
+from dynastack.model.entity import Entity
+from dynastack.model.meta import TYPE_ATTR, KeyPart
+from dynastack.repository.conditions import SortCondition, eq
+from dynastack.repository.cursors import binding
+from dynastack.repository.page import Page
+from dynastack.repository.plans import EntityPlans, all_of
+from dynastack.repository.steps import Script, Send
+
+__all__ = [
+    "QueryShape",
+    "ScanShape",
+    "count",
+    "fill",
+    "get",
+    "query",
+    "query_shape",
+    "scan_page",
+    "scan_shape",
+]
+
+E = TypeVar("E", bound=Entity)
+
+#: most items asked of one Query call when a filter may drop many of them
+_FILTERED_REQUEST_MAX = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class QueryShape:
+    """A compiled query: everything but the position and the page size."""
+
+    index: str | None
+    key_condition: str
+    filter: str | None
+    names: dict[str, str]
+    values: dict[str, object]
+    forward: bool
+    consistent: bool
+    #: attributes that make a position: the table key and the index key
+    position: tuple[str, ...]
+    #: what cursors of this query are bound to
+    bound_to: bytes
+
+    def operation(self, table: str, start: Mapping[str, Any] | None, limit: int | None) -> Query:
+        """One Query call from ``start`` asking for at most ``limit`` items."""
+        return Query(
+            table=table,
+            index=self.index,
+            key_condition=self.key_condition,
+            filter=self.filter,
+            names=self.names or None,
+            values=self.values or None,
+            forward=self.forward,
+            consistent=self.consistent,
+            limit=limit,
+            exclusive_start_key=start,
+        )
+
+
+def _index_parts(plans: EntityPlans[E], index: str | None) -> tuple[KeyPart, KeyPart | None]:
+    meta = plans.meta
+    if index is None:
+        return meta.pk, meta.sk
+    found = meta.indexes.get(index)
+    if found is None:
+        raise InvalidRequest(
+            f"{plans.name} has no index {index!r}; its indexes are {sorted(meta.indexes)}"
+        )
+    if found.projection != "ALL":
+        raise InvalidRequest(
+            f"{plans.name}: index {index!r} projects {found.projection!r}, not ALL; the "
+            "repository returns whole, validated entities, so query an index that projects ALL"
+        )
+    return found.pk, found.sk
+
+
+def _sort_value(plans: EntityPlans[E], part: KeyPart, value: object) -> object:
+    # a bare sort key compares with the field's stored key form (datetime → fixed-width text)
+    assert part.field is not None
+    return part.template.render({part.field: plans.validate(part.field, value)})
+
+
+def _sort_condition(
+    plans: EntityPlans[E], part: KeyPart | None, given: dict[str, Any], where: str
+) -> Condition | None:
+    raw_sk = given.pop("sk", None)
+    if part is None:
+        if raw_sk is not None:
+            raise InvalidRequest(f"{where} has no sort key, so sk= means nothing")
+        return None
+    if part.field is not None:  # a bare field is its own attribute
+        if raw_sk is not None:
+            raise InvalidRequest(f"{where} sorts by the field {part.field!r}: pass it by name")
+        if part.field not in given:
+            return None
+        value = given.pop(part.field)
+        cond = value if isinstance(value, SortCondition) else eq(value)
+        if cond.op != "begins_with":  # a prefix is stored text already ("2024-01")
+            cond = cond.map(lambda v: _sort_value(plans, part, v))
+        return cond.to_condition(part.attr)
+    fields = part.template.fields
+    named = [f for f in fields if f in given]
+    if raw_sk is not None:
+        if named:
+            raise InvalidRequest(f"{where}: give sk= or the fields {named}, not both")
+        cond = raw_sk if isinstance(raw_sk, SortCondition) else eq(raw_sk)
+        return cond.to_condition(part.attr)
+    if named != list(fields[: len(named)]):
+        raise InvalidRequest(
+            f"{where}: the sort key {part.template.template!r} matches by prefix, so give its "
+            f"fields from the left ({list(fields)}), got {named}"
+        )
+    values = {f: plans.validate(f, given.pop(f)) for f in named}
+    if len(named) == len(fields):
+        return Attr(part.attr) == part.template.render(values)
+    prefix = part.template.prefix(values)
+    return Attr(part.attr).begins_with(prefix) if prefix else None
+
+
+def query_shape(
+    plans: EntityPlans[E],
+    index: str | None,
+    key: Mapping[str, Any],
+    *,
+    filter: Condition | None,
+    newest_first: bool,
+    consistent: bool,
+    alive_at: float | None = None,
+) -> QueryShape:
+    """Compile a query from key fields (see the module docstring for the rules).
+
+    ``alive_at`` adds a server-side filter dropping items expired at that time (for counts,
+    which cannot look at items; pages hide expired items client-side and keep their shape).
+    """
+    meta = plans.meta
+    pk, sk = _index_parts(plans, index)
+    where = f"{plans.name} query on {'index ' + repr(index) if index else 'the table key'}"
+    if consistent and index is not None and not meta.indexes[index].local:
+        raise InvalidRequest(f"{where}: global secondary indexes have no consistent reads")
+    given = dict(key)
+    owner = meta.owner_field
+    if plans.owner is not None and owner is not None:
+        if owner not in pk.template.fields:
+            raise InvalidRequest(
+                f"{where}: an owner-scoped query needs the owner field {owner!r} in the "
+                f"partition key ({pk.template.template!r} does not have it); filtering by owner "
+                "would leak other users' keys"
+            )
+        if owner in given and plans.validate(owner, given[owner]) != plans.owner:
+            raise InvalidRequest(f"{where}: an owner scope queries only its own owner's items")
+        given[owner] = plans.owner
+    missing = [f for f in pk.template.fields if given.get(f) is None]
+    if missing:
+        raise InvalidRequest(f"{where}: the partition key {pk.template.template!r} needs {missing}")
+    pk_value = pk.template.render({f: plans.validate(f, given.pop(f)) for f in pk.template.fields})
+    sort = _sort_condition(plans, sk, given, where)
+    if given:
+        raise InvalidRequest(
+            f"{where}: {sorted(given)} are not part of this key; filter on other fields with "
+            "filter=Attr(...)"
+        )
+    filters = [filter] if filter is not None else []
+    if plans.shared:
+        filters.append(Attr(TYPE_ATTR) == meta.entity_type)
+    if alive_at is not None and meta.ttl_field is not None:
+        ttl = Attr(plans.attr(meta.ttl_field))
+        filters.append(ttl.not_exists() | (ttl > int(alive_at)))
+    ph = Placeholders()
+    key_condition = compile(KeyCondition(pk.attr, pk_value, sort), ph)
+    combined = all_of(filters)
+    filter_text = compile(combined, ph) if combined is not None else None
+    position = tuple(dict.fromkeys(p.attr for p in (*meta.key_parts, pk, sk) if p is not None))
+    values = ph.values
+    bound = binding(
+        "query", plans.table, index, meta.entity_type, key_condition, filter_text, ph.names,
+        {name: encode(value) for name, value in values.items()}, not newest_first,
+        None if plans.owner_stored is None else encode(plans.owner_stored),
+    )  # fmt: skip
+    return QueryShape(
+        index, key_condition, filter_text, ph.names, values, not newest_first, consistent,
+        position, bound,
+    )  # fmt: skip
+
+
+def get(plans: EntityPlans[E], key: Mapping[str, Any], consistent: bool) -> Script[E | None]:
+    """Read one item by its key fields; absent, expired, foreign or other-type is ``None``."""
+    op = GetItem(table=plans.table, key=plans.key(key), consistent=consistent)
+    result: GetItemResult = yield Send(op)
+    if result.item is None:
+        return None
+    return plans.accept(result.item, plans.now())
+
+
+def fill(
+    plans: EntityPlans[E],
+    shape: QueryShape,
+    start: Mapping[str, Any] | None,
+    limit: int | None,
+    *,
+    calls: int | None = None,
+) -> Script[tuple[list[E], dict[str, Any] | None]]:
+    """Items from ``start`` until ``limit`` visible items (or the end, or ``calls`` Query
+    calls), and the position after the last one returned (``None``: the end)."""
+    now = plans.now()
+    items: list[E] = []
+    made = 0
+    while True:
+        want = None if limit is None else limit - len(items)
+        if want is not None and shape.filter is not None:
+            want = min(max(2 * want, 32), _FILTERED_REQUEST_MAX)
+        result: QueryResult = yield Send(shape.operation(plans.table, start, want))
+        made += 1
+        last = len(result.items) - 1
+        for i, raw in enumerate(result.items):
+            entity = plans.accept(raw, now)
+            if entity is None:
+                continue
+            items.append(entity)
+            if limit is not None and len(items) == limit:
+                if i == last and result.last_evaluated_key is None:
+                    return items, None
+                return items, {attr: raw[attr] for attr in shape.position}
+        start = result.last_evaluated_key
+        if start is None or (calls is not None and made >= calls):
+            return items, start
+
+
+def query(
+    plans: EntityPlans[E],
+    shape: QueryShape,
+    limit: int | None,
+    cursor: str | None,
+) -> Script[Page[E]]:
+    """One page of at most ``limit`` items (all of them for ``None``) and its cursor."""
+    if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 1):
+        raise InvalidRequest(f"limit must be an int >= 1 or None, got {limit!r}")
+    sealer = plans.sealer
+    assert sealer is not None
+    now = plans.now()
+    start = None
+    if cursor is not None:
+        start = sealer.open(cursor, shape.bound_to, now=now)
+        if set(start) != set(shape.position):
+            raise InvalidCursor("invalid cursor: it does not fit this query")
+    items, last = yield from fill(plans, shape, start, limit)
+    if last is None:
+        return Page(items, None)
+    return Page(items, sealer.seal(last, shape.bound_to, now=now))
+
+
+def count(plans: EntityPlans[E], shape: QueryShape) -> Script[int]:
+    """How many items match, over every page (``Select=COUNT``). Build the shape with
+    ``alive_at`` so that expired items are not counted."""
+    total = 0
+    start: dict[str, Any] | None = None
+    while True:
+        op = Query(
+            table=plans.table,
+            index=shape.index,
+            key_condition=shape.key_condition,
+            filter=shape.filter,
+            names=shape.names or None,
+            values=shape.values or None,
+            consistent=shape.consistent,
+            select="COUNT",
+            exclusive_start_key=start,
+        )
+        result: QueryResult = yield Send(op)
+        total += result.count
+        start = result.last_evaluated_key
+        if start is None:
+            return total
+
+
+@dataclass(frozen=True, slots=True)
+class ScanShape:
+    """A compiled scan of this entity's items (type filter and the caller's filter)."""
+
+    filter: str | None
+    names: dict[str, str]
+    values: dict[str, object]
+    consistent: bool
+
+
+def scan_shape(plans: EntityPlans[E], filter: Condition | None, consistent: bool) -> ScanShape:
+    """Compile a maintenance scan; refused in an owner scope (a scan cannot be keyed)."""
+    if plans.owner is not None:
+        raise InvalidRequest(
+            f"{plans.name}: scan reads the whole table and cannot be owner-scoped; use query"
+        )
+    filters = [filter] if filter is not None else []
+    if plans.shared:
+        filters.append(Attr(TYPE_ATTR) == plans.meta.entity_type)
+    combined = all_of(filters)
+    ph = Placeholders()
+    text = compile(combined, ph) if combined is not None else None
+    return ScanShape(text, ph.names, ph.values, consistent)
+
+
+def scan_page(
+    plans: EntityPlans[E],
+    shape: ScanShape,
+    segment: int,
+    segments: int,
+    start: Mapping[str, Any] | None,
+) -> Script[tuple[list[E], dict[str, Any] | None]]:
+    """One Scan call of one segment: the visible entities and where to go on."""
+    op = Scan(
+        table=plans.table,
+        filter=shape.filter,
+        names=shape.names or None,
+        values=shape.values or None,
+        consistent=shape.consistent,
+        segment=segment if segments > 1 else None,
+        total_segments=segments if segments > 1 else None,
+        exclusive_start_key=start,
+    )
+    result: ScanResult = yield Send(op)
+    now = plans.now()
+    found = [e for e in (plans.accept(raw, now) for raw in result.items) if e is not None]
+    return found, result.last_evaluated_key
