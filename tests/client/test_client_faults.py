@@ -23,7 +23,7 @@ from dynastack.client.async_client import AsyncClient
 from dynastack.client.breaker import BreakerSettings
 from dynastack.client.client import Client
 from dynastack.client.telemetry import Metrics, Telemetry, correlation
-from dynastack.core.operations import GetItem, PutItem
+from dynastack.core.operations import GetItem, PutItem, UpdateItem
 from dynastack.core.operations.base import Operation
 from dynastack.core.retry import RetryPolicy
 from dynastack.core.wire import HttpRequest, HttpResponse
@@ -39,12 +39,14 @@ from dynastack.errors import (
     TransactionCanceled,
     TransactionConflict,
     TransactionInProgress,
+    TransportError,
     ValidationFailed,
 )
 from dynastack.testing.faults import (
     AsyncFaultTransport,
     ErrorReply,
     FaultTransport,
+    Reset,
 )
 
 ENDPOINT = "http://127.0.0.1:9"  # never contacted: the injector answers every request
@@ -208,6 +210,28 @@ async def test_a_failed_condition_keeps_the_returned_wire_item(is_async: bool) -
     with pytest.raises(ConditionalCheckFailed) as caught:
         await h.send(PutItem(table="t", item={"pk": "a"}, condition="attribute_not_exists(pk)"))
     assert caught.value.raw_item == {"pk": {"S": "old"}}
+
+
+async def test_an_unknown_outcome_is_resent_only_for_resend_safe_operations(
+    is_async: bool,
+) -> None:
+    # a reset connection after the request may have gone out: the outcome is unknown
+    h = Harness(is_async, always(Reset())).build(breaker=False)
+    with pytest.raises(TransportError):
+        await h.send(GET)  # a read: resent until the attempts run out
+    assert len(h.seen) == POLICY.max_attempts
+
+    h = Harness(is_async, always(Reset())).build(breaker=False)
+    with pytest.raises(TransportError):
+        await h.send(
+            UpdateItem(table="t", key={"pk": "a"}, update="ADD n :one", values={":one": 1})
+        )
+    assert len(h.seen) == 1  # an ADD could apply twice: the unknown outcome is reported
+
+    h = Harness(is_async, always(Reset())).build(breaker=False)
+    with pytest.raises(TransportError):
+        await h.call("update_item", TableName="t", Key={"pk": {"S": "a"}})
+    assert len(h.seen) == 1
 
 
 async def test_invalid_requests_raise_before_anything_is_sent(is_async: bool) -> None:

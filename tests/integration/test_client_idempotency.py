@@ -92,11 +92,11 @@ class DropFirst:
     """A fault plan: lose the reply of the first request of ``action``, pass everything else."""
 
     def __init__(self, action: str) -> None:
-        self.target = f".{action}"
+        self.action = action
         self.dropped = 0
 
     def __call__(self, request: HttpRequest, index: int) -> DropReply | None:
-        if self.dropped == 0 and target_of(request).endswith(self.target):
+        if self.dropped == 0 and target_of(request) == self.action:
             self.dropped += 1
             return DropReply()
         return None
