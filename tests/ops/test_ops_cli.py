@@ -137,3 +137,12 @@ def test_seed_without_a_seed_function_is_a_clear_error(env: str, dynamodb_endpoi
     result = run("seed", "ops_sample_app:unseeded", "--env", env, "--endpoint", dynamodb_endpoint)
     assert result.exit_code == 1
     assert result.stderr.startswith("error: app 'ops-unseeded' has no seed function")
+
+
+def test_import_from_a_folder_without_a_backup_is_one_line(tmp_path: Path) -> None:
+    result = run("import", APP, "--env", "x", "--from", str(tmp_path / "nowhere"))
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"error: {tmp_path / 'nowhere' / 'manifest.json'} does not exist: not a backup folder, "
+        "or its export did not finish\n"
+    )

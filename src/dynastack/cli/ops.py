@@ -42,6 +42,7 @@ from dynastack.core.retry import RetryPolicy
 from dynastack.model.app import load_app
 from dynastack.ops.backup import DEFAULT_SEGMENTS, export_app
 from dynastack.ops.doctor import DoctorReport, diagnose
+from dynastack.ops.manifest import read_manifest
 from dynastack.ops.restore import DEFAULT_WORKERS, import_app
 from dynastack.ops.seeding import DEFAULT_COUNT, run_seed
 
@@ -104,7 +105,7 @@ def doctor_command(
     region: Region = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
-    """Check the connection and every table. Exit 0: all well; 1: drift/missing; 2: unreachable."""
+    """Check the connection and every table (exit 0 ok, 1 drift or missing, 2 unreachable)."""
     application = load_app(app_path)
     with _client(endpoint, region, _DOCTOR_RETRY) as client:
         url = client.settings.endpoint
@@ -171,9 +172,7 @@ def _bars() -> Iterator[_Bars]:
 def export_command(
     app_path: AppPath,
     *,
-    out: Annotated[
-        Path, typer.Option("--out", help="New or empty folder for the backup.", file_okay=False)
-    ],
+    out: Annotated[Path, typer.Option("--out", help="New or empty folder for the backup.")],
     env: Env = None,
     endpoint: Endpoint = None,
     region: Region = None,
@@ -202,7 +201,7 @@ def import_command(
     *,
     source: Annotated[
         Path,
-        typer.Option("--from", help="Folder of a backup made by `dynastack export`.", exists=True),
+        typer.Option("--from", help="Folder of a backup made by `dynastack export`."),
     ],
     env: Env = None,
     endpoint: Endpoint = None,
@@ -224,6 +223,7 @@ def import_command(
 ) -> None:
     """Restore a backup into APP's tables: checksums and key schemas first, then batch writes."""
     application = load_app(app_path)
+    read_manifest(source)  # a wrong folder is named before any client or region is needed
     with _client(endpoint, region) as client, _bars() as bars:
         report = import_app(
             application,
