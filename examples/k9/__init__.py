@@ -1,0 +1,46 @@
+"""K9 (seed 001): users, user-scoped reports and product embeddings, on dynastack.
+
+``app`` is what the command line takes: ``dynastack tables apply examples.k9:app --env dev``,
+``dynastack seed examples.k9:app --env dev``, ``dynastack doctor examples.k9:app --env dev``.
+``create_tables``/``drop_tables`` do the same for tests and notebooks.
+
+Example:
+    >>> [spec.name for spec in app.table_specs(env="dev", environ={})]
+    ['k9-users-dev', 'k9-reports-dev', 'k9-embeddings-dev']
+"""
+
+from __future__ import annotations
+
+from dynastack import App, Client
+from dynastack.provisioning import ensure_table
+from examples.k9.models import ENTITIES, Embedding, Preferences, Report, User
+from examples.k9.repositories import K9, EmbeddingRepository, ReportRepository, UserRepository
+from examples.k9.seed import seed
+
+__all__ = [
+    "K9",
+    "Embedding",
+    "EmbeddingRepository",
+    "Preferences",
+    "Report",
+    "ReportRepository",
+    "User",
+    "UserRepository",
+    "app",
+    "create_tables",
+    "drop_tables",
+]
+
+app = App("k9", ENTITIES, seed=seed)
+
+
+def create_tables(client: Client, *, env: str | None) -> None:
+    """Create (or bring up to date) every K9 table in ``env`` and wait until it is active."""
+    for spec in app.table_specs(env=env):
+        ensure_table(spec, client)
+
+
+def drop_tables(client: Client, *, env: str | None) -> None:
+    """Delete every K9 table of ``env`` (tests and throw-away environments only)."""
+    for spec in app.table_specs(env=env):
+        client.delete_table(TableName=spec.name)
