@@ -68,6 +68,15 @@ def test_request_head_adds_host_and_our_own_length() -> None:
     assert body == b'{"a":1}'
 
 
+def test_request_without_headers() -> None:
+    head = encode(()).partition(b"\r\n\r\n")[0]
+    assert head.split(b"\r\n") == [
+        b"POST / HTTP/1.1",
+        b"Host: 127.0.0.1:8000",
+        b"Content-Length: 2",
+    ]
+
+
 def test_a_signed_host_header_is_kept_and_not_duplicated() -> None:
     data = encode((("host", "example.com:8000"),))
     assert data.lower().count(b"host:") == 1
