@@ -13,22 +13,21 @@ Why it is built this way:
   cannot list different methods.
 * botocore's service model (``botocore/data``) is the source of truth for argument names and
   for where blobs and timestamps sit. It is read lazily, once per process, and compiled once
-  per operation into a ``CallSpec``: the accepted names plus converters that visit only the
-  branches of a request or reply that can hold a blob or a timestamp.
+  per operation into a ``CallSpec``: the accepted names plus the converters of
+  ``client/shapes.py``.
 * The call itself goes through the client's one ``send`` path as a ``RawCall`` operation
   (which also judges, from the payload, whether a lost reply may be resent).
 """
 
 from __future__ import annotations
 
-import base64
 import functools
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
 
+from dynastack.client.shapes import Converter, converter, service_model
 from dynastack.core.operations.base import Service
 from dynastack.core.operations.raw import RawCall
 from dynastack.core.wire import HttpResponse
@@ -37,7 +36,6 @@ from dynastack.errors import InvalidRequest
 __all__ = ["METHODS", "Boto3Calls", "CallSpec", "call_spec", "response_metadata"]
 
 T = TypeVar("T")
-Converter = Callable[[Any], Any]
 
 #: boto3 method name → DynamoDB action; the streams actions go to the streams endpoint.
 METHODS: Mapping[str, str] = {
@@ -64,271 +62,6 @@ METHODS: Mapping[str, str] = {
     "update_time_to_live": "UpdateTimeToLive",
 }
 _STREAMS_ACTIONS = frozenset({"DescribeStream", "GetShardIterator", "GetRecords", "ListStreams"})
-_MODELS: Mapping[Service, str] = {"dynamodb": "dynamodb", "streams": "dynamodbstreams"}
-
-
-@functools.cache
-def _model(service: Service) -> Mapping[str, Any]:
-    from botocore.loaders import Loader
-
-    model: Mapping[str, Any] = Loader().load_service_model(_MODELS[service], "service-2")
-    return model
-
-
-# ---------------------------------------------------------------------------------- converters
-
-
-def _blob_in(value: Any) -> Any:
-    if isinstance(value, str):
-        value = value.encode()
-    if isinstance(value, bytes | bytearray | memoryview):
-        return base64.b64encode(value).decode("ascii")
-    return value  # not a blob: DynamoDB will say what is wrong with it
-
-
-def _timestamp_in(value: Any) -> Any:
-    if isinstance(value, datetime):
-        aware = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
-        return aware.timestamp()
-    return value
-
-
-_b64decode = base64.b64decode
-
-
-def _blob_out(value: Any) -> Any:
-    return _b64decode(value) if isinstance(value, str) else value
-
-
-def _timestamp_out(value: Any) -> Any:
-    from botocore.utils import parse_timestamp  # botocore's own rule (local time zone)
-
-    return parse_timestamp(value)
-
-
-class _Compiler:
-    """Compiles converters for one model and direction, visiting only what can change."""
-
-    def __init__(self, shapes: Mapping[str, Any], inbound: bool) -> None:
-        self.shapes = shapes
-        self.inbound = inbound
-        self.memo: dict[str, Converter | None] = {}
-        self.live = self._live()
-
-    def _live(self) -> set[str]:
-        """Names of shapes that contain, at any depth, a blob or a timestamp."""
-        shapes = self.shapes
-        live = {name for name, s in shapes.items() if s["type"] in ("blob", "timestamp")}
-        changed = True
-        while changed:
-            changed = False
-            for name, shape in shapes.items():
-                if name in live:
-                    continue
-                kind = shape["type"]
-                children: list[str] = []
-                if kind == "structure":
-                    children = [m["shape"] for m in shape["members"].values()]
-                elif kind == "list":
-                    children = [shape["member"]["shape"]]
-                elif kind == "map":
-                    children = [shape["value"]["shape"]]
-                if any(child in live for child in children):
-                    live.add(name)
-                    changed = True
-        return live
-
-    def build(self, name: str) -> Converter | None:
-        if name in self.memo:
-            return self.memo[name]
-        if name not in self.live:
-            self.memo[name] = None
-            return None
-        if name == "AttributeValue":
-            # the hottest shape by far (every attribute of every item): hand-written below
-            self.memo[name] = _value_in if self.inbound else _value_out
-            return self.memo[name]
-        shape = self.shapes[name]
-        kind = shape["type"]
-        if kind == "blob":
-            self.memo[name] = _blob_in if self.inbound else _blob_out
-            return self.memo[name]
-        if kind == "timestamp":
-            self.memo[name] = _timestamp_in if self.inbound else _timestamp_out
-            return self.memo[name]
-        # a forward reference for recursive shapes (AttributeValue → M → AttributeValue)
-        late: list[Converter] = []
-
-        def forward(value: Any) -> Any:
-            return late[0](value)
-
-        self.memo[name] = forward
-        if kind == "structure":
-            members: list[tuple[str, Converter]] = []
-            for member, ref in shape["members"].items():
-                child = self.build(ref["shape"])
-                if child is not None:
-                    members.append((member, child))
-            built = (
-                _structure_in(tuple(members)) if self.inbound else _structure_out(tuple(members))
-            )
-        elif kind == "list":
-            child = self.build(shape["member"]["shape"])
-            assert child is not None
-            built = _list_in(child) if self.inbound else _list_out(child)
-        elif shape["value"]["shape"] == "AttributeValue" and not self.inbound:
-            built = _item_out
-        else:
-            child = self.build(shape["value"]["shape"])
-            assert child is not None
-            built = _map_in(child) if self.inbound else _map_out(child)
-        late.append(built)
-        self.memo[name] = built
-        return built
-
-
-# Inbound converters copy only the containers on a changed path: a caller's arguments are
-# never modified. Outbound converters change the freshly decoded reply in place.
-
-
-def _value_in(value: Any) -> Any:
-    """An AttributeValue with bytes in ``B``/``BS`` (at any depth) made base64 for the wire."""
-    if not isinstance(value, dict) or "S" in value or "N" in value:
-        return value
-    converted: Any = None
-    if "M" in value:
-        inner = value["M"]
-        if isinstance(inner, dict):
-            new_map = {key: _value_in(item) for key, item in inner.items()}
-            if any(new_map[key] is not inner[key] for key in inner):
-                converted = {**value, "M": new_map}
-    elif "L" in value:
-        items = value["L"]
-        if isinstance(items, list | tuple):
-            new_list = [_value_in(item) for item in items]
-            if any(a is not b for a, b in zip(new_list, items, strict=True)):
-                converted = {**value, "L": new_list}
-    elif "B" in value:
-        converted = {**value, "B": _blob_in(value["B"])}
-    elif "BS" in value and isinstance(value["BS"], list | tuple | set | frozenset):
-        converted = {**value, "BS": [_blob_in(item) for item in value["BS"]]}
-    return value if converted is None else converted
-
-
-def _value_out(value: Any) -> Any:
-    """An AttributeValue from the wire with base64 ``B``/``BS`` (at any depth) made bytes."""
-    if "S" in value or "N" in value:
-        return value
-    if "M" in value:
-        inner = value["M"]
-        for key, item in inner.items():
-            inner[key] = _value_out(item)
-    elif "L" in value:
-        items = value["L"]
-        for index, item in enumerate(items):
-            items[index] = _value_out(item)
-    elif "B" in value:
-        value["B"] = _b64decode(value["B"])
-    elif "BS" in value:
-        value["BS"] = [_b64decode(item) for item in value["BS"]]
-    return value
-
-
-def _item_out(item: Any) -> Any:
-    """An item (name → AttributeValue) from the wire, bytes restored in place."""
-    if isinstance(item, dict):
-        for value in item.values():
-            if "S" not in value and "N" not in value:
-                _value_out(value)
-    return item
-
-
-def _structure_in(members: tuple[tuple[str, Converter], ...]) -> Converter:
-    def convert(value: Any) -> Any:
-        if not isinstance(value, dict):
-            return value
-        out: dict[str, Any] | None = None
-        for key, child in members:
-            if key in value:
-                old = value[key]
-                new = child(old)
-                if new is not old:
-                    if out is None:
-                        out = dict(value)
-                    out[key] = new
-        return value if out is None else out
-
-    return convert
-
-
-def _list_in(child: Converter) -> Converter:
-    def convert(value: Any) -> Any:
-        if not isinstance(value, list | tuple | set | frozenset):
-            return value
-        items = list(value)
-        changed = False
-        for index, old in enumerate(items):
-            new = child(old)
-            if new is not old:
-                items[index] = new
-                changed = True
-        return items if changed or not isinstance(value, list) else value
-
-    return convert
-
-
-def _map_in(child: Converter) -> Converter:
-    def convert(value: Any) -> Any:
-        if not isinstance(value, dict):
-            return value
-        out: dict[str, Any] | None = None
-        for key, old in value.items():
-            new = child(old)
-            if new is not old:
-                if out is None:
-                    out = dict(value)
-                out[key] = new
-        return value if out is None else out
-
-    return convert
-
-
-def _structure_out(members: tuple[tuple[str, Converter], ...]) -> Converter:
-    def convert(value: Any) -> Any:
-        if isinstance(value, dict):
-            for key, child in members:
-                if key in value:
-                    value[key] = child(value[key])
-        return value
-
-    return convert
-
-
-def _list_out(child: Converter) -> Converter:
-    def convert(value: Any) -> Any:
-        if isinstance(value, list):
-            for index, item in enumerate(value):
-                value[index] = child(item)
-        return value
-
-    return convert
-
-
-def _map_out(child: Converter) -> Converter:
-    def convert(value: Any) -> Any:
-        if isinstance(value, dict):
-            for key, item in value.items():
-                value[key] = child(item)
-        return value
-
-    return convert
-
-
-@functools.cache
-def _compiler(service: Service, inbound: bool) -> _Compiler:
-    return _Compiler(_model(service)["shapes"], inbound)
-
-
 # ------------------------------------------------------------------------------ the operation
 
 
@@ -406,8 +139,8 @@ def call_spec(action: str) -> CallSpec:
     methods = {value: key for key, value in METHODS.items()}
     if action not in methods:
         raise InvalidRequest(f"{action!r} is not an operation dynastack's clients offer")
-    operation = _model(service)["operations"][action]
-    shapes = _model(service)["shapes"]
+    operation = service_model(service)["operations"][action]
+    shapes = service_model(service)["shapes"]
     input_name = operation["input"]["shape"]
     input_shape = shapes[input_name]
     output_name = operation.get("output", {}).get("shape")
@@ -420,8 +153,8 @@ def call_spec(action: str) -> CallSpec:
         tokens=tuple(
             name for name, ref in input_shape["members"].items() if ref.get("idempotencyToken")
         ),
-        inbound=_compiler(service, True).build(input_name),
-        outbound=_compiler(service, False).build(output_name) if output_name else None,
+        inbound=converter(service, input_name, inbound=True),
+        outbound=converter(service, output_name, inbound=False) if output_name else None,
     )
 
 
