@@ -1,0 +1,263 @@
+"""Logs and metrics: the two append-only tables of seed 000, both expiring by TTL.
+
+Both tables put a timestamp in the sort key, so a time range is a key condition, not a filter.
+The sort keys are templates with literal text (``TIMESTAMP#{timestamp}#{log_id}``), and a range
+on them is given to the repository as rendered keys: the bounds below are the smallest and
+largest keys an item inside the range can have, rendered by the entity's own template
+(``dynastack.model.key_of``), so the stored form of a datetime is decided in one place.
+
+Ranges are inclusive at both ends, like DynamoDB's ``BETWEEN`` and the seed's GraphQL
+``start_time`` / ``end_time``.
+
+Writes never overwrite: a log line has a fresh ``log_id`` in its key, and two samples of one
+metric that land on the same microsecond (the metric key has no other part) would collide, so
+``record_metric`` creates only if absent and moves a colliding sample one microsecond later.
+
+Example:
+    >>> from datetime import UTC, datetime
+    >>> low, high = log_bounds("D1BRV40", datetime(2025, 10, 23, 10, tzinfo=UTC), None)
+    >>> low
+    'TIMESTAMP#2025-10-23T10:00:00.000000Z#00000000-0000-0000-0000-000000000000'
+    >>> high is None
+    True
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+from dynastack import Attr, Client
+from dynastack.core.expressions import Condition
+from dynastack.errors import ConditionalCheckFailed
+from dynastack.model import key_of
+from dynastack.repository import Page, Repository, SortCondition, between, ge, le
+from examples.cloud_platform.models import LogEntry, LogLevel, Metric
+
+__all__ = ["SAMPLE_ATTEMPTS", "LogRepository", "MetricRepository", "log_bounds", "metric_bounds"]
+
+#: how many microseconds ``record_metric`` moves a sample on before it gives up
+SAMPLE_ATTEMPTS = 8
+
+_FIRST_ID = UUID(int=0)
+_LAST_ID = UUID(int=(1 << 128) - 1)
+_MICROSECOND = timedelta(microseconds=1)
+
+Clock = Callable[[], datetime]
+
+
+def _sort_key(entity: type[LogEntry] | type[Metric], values: Mapping[str, Any]) -> str:
+    return str(key_of(entity.__dynastack__, values)["SK"])
+
+
+def log_bounds(
+    deployment_id: str, start: datetime | None, end: datetime | None
+) -> tuple[str | None, str | None]:
+    """The lowest and highest log sort keys from ``start`` to ``end`` (inclusive)."""
+    low = high = None
+    if start is not None:
+        low = _sort_key(LogEntry, {"deployment_id": deployment_id, "timestamp": start,
+                                   "log_id": _FIRST_ID})  # fmt: skip
+    if end is not None:
+        high = _sort_key(LogEntry, {"deployment_id": deployment_id, "timestamp": end,
+                                    "log_id": _LAST_ID})  # fmt: skip
+    return low, high
+
+
+def metric_bounds(
+    metric_name: str, start: datetime | None, end: datetime | None
+) -> tuple[str | None, str | None]:
+    """The lowest and highest metric sort keys from ``start`` to ``end`` (inclusive)."""
+    low = (
+        None
+        if start is None
+        else _sort_key(Metric, {"metric_name": metric_name, "timestamp": start})
+    )
+    high = (
+        None if end is None else _sort_key(Metric, {"metric_name": metric_name, "timestamp": end})
+    )
+    return low, high
+
+
+def _range(low: str | None, high: str | None) -> SortCondition | None:
+    if low is not None and high is not None:
+        return between(low, high)
+    if low is not None:
+        return ge(low)
+    if high is not None:
+        return le(high)
+    return None
+
+
+def _all(conditions: list[Condition]) -> Condition | None:
+    if not conditions:
+        return None
+    combined = conditions[0]
+    for condition in conditions[1:]:
+        combined = combined & condition
+    return combined
+
+
+class LogRepository:
+    """Logs (table 3): a deployment's log lines in time order, and all lines by level."""
+
+    def __init__(
+        self,
+        client: Client,
+        *,
+        env: str | None = None,
+        cursor_key: bytes | str | None = None,
+        clock: Clock | None = None,
+    ) -> None:
+        self.items = Repository(LogEntry, client, env=env, cursor_key=cursor_key, clock=clock)
+        self._clock = clock
+
+    def write(
+        self,
+        deployment_id: str,
+        level: LogLevel | str,
+        message: str,
+        *,
+        stack_name: str | None = None,
+        environment: str | None = None,
+        details: Mapping[str, Any] | None = None,
+        user_id: str | None = None,
+    ) -> LogEntry:
+        """Append one log line stamped now (the repository's clock); kept 90 days."""
+        values: dict[str, Any] = {
+            "deployment_id": deployment_id,
+            "level": level,
+            "message": message,
+            "stack_name": stack_name,
+            "environment": environment,
+            "details": details,
+            "user_id": user_id,
+        }
+        if self._clock is not None:
+            values["timestamp"] = self._clock()
+        return self.items.create(LogEntry.model_validate(values))
+
+    def create(self, entry: LogEntry, /) -> LogEntry:
+        """Store a log line exactly as given (an import keeps its own timestamp and ttl)."""
+        return self.items.create(entry)
+
+    def get_logs(
+        self,
+        deployment_id: str,
+        *,
+        limit: int = 100,
+        cursor: str | None = None,
+        level: LogLevel | str | None = None,
+        stack_name: str | None = None,
+        start: datetime | None = None,
+        end: datetime | None = None,
+    ) -> Page[LogEntry]:
+        """Pattern 5: a deployment's logs, newest first.
+
+        The time range is a key condition; ``level`` and ``stack_name`` are filters, and the
+        page is filled to ``limit`` after filtering.
+        """
+        filters: list[Condition] = []
+        if level is not None:
+            filters.append(Attr("level") == LogLevel(level).value)
+        if stack_name is not None:
+            filters.append(Attr("stack_name") == stack_name)
+        window = _range(*log_bounds(deployment_id, start, end))
+        key: dict[str, Any] = {"deployment_id": deployment_id}
+        if window is not None:
+            key["sk"] = window
+        return self.items.query(
+            filter=_all(filters), newest_first=True, limit=limit, cursor=cursor, **key
+        )
+
+    def get_logs_by_level(
+        self,
+        level: LogLevel | str,
+        *,
+        limit: int = 50,
+        cursor: str | None = None,
+        start: datetime | None = None,
+        end: datetime | None = None,
+    ) -> Page[LogEntry]:
+        """Pattern 6: every deployment's logs of one level, newest first (LogLevelIndex)."""
+        key: dict[str, Any] = {"level": LogLevel(level)}
+        if start is not None and end is not None:
+            key["timestamp"] = between(start, end)
+        elif start is not None:
+            key["timestamp"] = ge(start)
+        elif end is not None:
+            key["timestamp"] = le(end)
+        return self.items.query(
+            "LogLevelIndex", newest_first=True, limit=limit, cursor=cursor, **key
+        )
+
+
+class MetricRepository:
+    """Metrics (table 4): samples of named metrics over time, kept 365 days."""
+
+    def __init__(
+        self,
+        client: Client,
+        *,
+        env: str | None = None,
+        cursor_key: bytes | str | None = None,
+        clock: Clock | None = None,
+    ) -> None:
+        self.items = Repository(Metric, client, env=env, cursor_key=cursor_key, clock=clock)
+        self._clock = clock
+
+    def create(self, sample: Metric, /) -> Metric:
+        """Store a sample exactly as given (an import keeps its own ttl); fails with
+        ``ConditionalCheckFailed`` if a sample of that metric has that timestamp already."""
+        return self.items.create(sample)
+
+    def record_metric(
+        self,
+        metric_name: str,
+        value: int | float,
+        unit: str,
+        dimensions: Mapping[str, str] | None = None,
+        *,
+        timestamp: datetime | None = None,
+    ) -> Metric:
+        """Pattern 7: store one sample (now, unless ``timestamp`` is given).
+
+        Never overwrites another sample: on a key collision the sample moves one microsecond
+        later, up to ``SAMPLE_ATTEMPTS`` times (then ``ConditionalCheckFailed``).
+        """
+        values: dict[str, Any] = {
+            "metric_name": metric_name,
+            "value": value,
+            "unit": unit,
+            "dimensions": dict(dimensions or {}),
+        }
+        when = timestamp if timestamp is not None else self._clock() if self._clock else None
+        if when is not None:
+            values["timestamp"] = when
+        sample = Metric.model_validate(values)
+        for attempt in range(SAMPLE_ATTEMPTS):
+            try:
+                return self.items.create(sample)
+            except ConditionalCheckFailed:
+                if attempt == SAMPLE_ATTEMPTS - 1:
+                    raise
+                later = sample.timestamp + _MICROSECOND
+                sample = sample.model_copy(update={"timestamp": later})
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def get_metrics(
+        self,
+        metric_name: str,
+        start: datetime,
+        end: datetime,
+        dimensions: Mapping[str, str] | None = None,
+    ) -> list[Metric]:
+        """A metric's samples from ``start`` to ``end`` (inclusive), oldest first, keeping
+        only samples whose dimensions include every given ``dimensions`` entry."""
+        filters: list[Condition] = [
+            Attr("dimensions")[name] == wanted for name, wanted in (dimensions or {}).items()
+        ]
+        window = _range(*metric_bounds(metric_name, start, end))
+        return list(self.items.query_all(metric_name=metric_name, sk=window, filter=_all(filters)))

@@ -1,0 +1,80 @@
+"""Fixtures of the cloud_platform tests: the four tables in a fresh environment per module."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from uuid import uuid4
+
+import pytest
+
+from dynastack import Client
+from dynastack.provisioning import ensure_table
+from examples.cloud_platform import CloudPlatform, app
+
+CURSOR_KEY = bytes(range(32))
+
+
+class Clock:
+    """A test clock: moves ``step`` forward on every reading (ordered timestamps, no sleeps),
+    and can be set to a given instant."""
+
+    def __init__(self, start: datetime, step: timedelta = timedelta(seconds=1)) -> None:
+        self.now = start
+        self.step = step
+
+    def __call__(self) -> datetime:
+        self.now += self.step
+        return self.now
+
+    def set(self, when: datetime, step: timedelta | None = None) -> None:
+        """The next reading is ``when`` (and then moves by ``step``)."""
+        if step is not None:
+            self.step = step
+        self.now = when - self.step
+
+
+def make_tables(client: Client, env: str, *, ttl: bool = True) -> None:
+    """Create the app's tables in ``env``: through provisioning (TTL on), or, with
+    ``ttl=False``, with a bare CreateTable so that no TTL sweeper can remove items."""
+    for spec in app.table_specs(env=env):
+        if ttl:
+            ensure_table(spec, client)
+        else:
+            client.create_table(**spec.create_request())
+
+
+def drop_tables(client: Client, env: str) -> None:
+    for spec in app.table_specs(env=env):
+        client.delete_table(TableName=spec.name)
+
+
+@pytest.fixture(scope="module")
+def client(dynamodb_endpoint: str) -> Iterator[Client]:
+    made = Client.local(dynamodb_endpoint)
+    yield made
+    made.close()
+
+
+@pytest.fixture(scope="module")
+def env(client: Client) -> Iterator[str]:
+    name = f"t{uuid4().hex[:8]}"
+    make_tables(client, name)
+    yield name
+    drop_tables(client, name)
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock(datetime.now(UTC).replace(microsecond=0))
+
+
+@pytest.fixture
+def platform(client: Client, env: str, clock: Clock) -> CloudPlatform:
+    return CloudPlatform(client, env=env, clock=clock, cursor_key=CURSOR_KEY)
+
+
+@pytest.fixture
+def organization() -> str:
+    """An organization of one test only: tests sharing the module's tables stay independent."""
+    return f"org-{uuid4().hex[:10]}"
