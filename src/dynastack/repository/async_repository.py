@@ -200,16 +200,18 @@ class AsyncRepository(Generic[E]):
             async for item in self._segment(shape, 0, 1):
                 yield item
             return
-        pages: asyncio.Queue[tuple[str, Any]] = asyncio.Queue(maxsize=4 * total)
+        pages: asyncio.Queue[tuple[str, Any]] = asyncio.Queue()
+        room = asyncio.Semaphore(4 * total)  # backpressure: items in flight per scan
 
         async def worker(segment: int) -> None:
             try:
                 async for item in self._segment(shape, segment, total):
-                    await pages.put(("item", item))
+                    await room.acquire()
+                    pages.put_nowait(("item", item))
             except Exception as error:  # handed to the consumer, raised there
-                await pages.put(("error", error))
+                pages.put_nowait(("error", error))
             finally:
-                await pages.put(("done", None))
+                pages.put_nowait(("done", None))  # never blocks, even when cancelled
 
         tasks = [asyncio.create_task(worker(segment)) for segment in range(total)]
         try:
@@ -217,6 +219,7 @@ class AsyncRepository(Generic[E]):
             while running:
                 kind, value = await pages.get()
                 if kind == "item":
+                    room.release()
                     yield value
                 elif kind == "error":
                     raise value
