@@ -1,11 +1,15 @@
 """The asyncio HTTP transport: one ``asyncio.Protocol`` per connection, framing from ``core.http1``.
 
-Why a protocol and not streams: measured against DynamoDB Local on this machine (see the
-report of the transport benchmark), ``asyncio.Protocol`` callbacks cost less CPU per request
-than ``StreamReader``/``StreamWriter``, which add a buffer copy, a waiter future and a task
-wake-up per read. The protocol parses each chunk in ``data_received`` (the whole reply in one
-flat call in the common case, :func:`~dynastack.core.http1.parse_response`) and resolves one
-future per request.
+Why a protocol and not streams: measured side by side against DynamoDB Local (2,000
+sequential GetItem-like POSTs per round, ``time.process_time``), a client on
+``asyncio.Protocol`` cost 3-15% less CPU per request than one on ``StreamReader``/
+``StreamWriter`` doing the same framing work (e.g. 116 vs 122 µs, 73 vs 85 µs in two runs):
+streams add a buffer copy and a coroutine per read. The protocol parses each chunk in
+``data_received`` (the whole reply in one flat call in the common case,
+:func:`~dynastack.core.http1.parse_response`) and resolves one future per request. This
+transport costs ~4 µs more than that bare protocol client (pool, deadline); most of the rest is
+the event loop itself (a bare protocol that only waits for the last byte costs ~60-85 µs here,
+a blocking socket ~20 µs).
 
 Timeouts: ``connect`` bounds connection set-up and the TLS handshake (``asyncio.timeout``,
 paid once per connection). ``read`` bounds the whole reply after the request is written.
@@ -176,7 +180,13 @@ class _Pool:
             now = time.monotonic()
             while idle:
                 conn = idle.pop()
-                if not conn.closed and now - conn.idle_since < MAX_IDLE_SECONDS:
+                transport = conn.transport
+                if (
+                    not conn.closed
+                    and now - conn.idle_since < MAX_IDLE_SECONDS
+                    and transport is not None
+                    and not transport.is_closing()  # a reset seen, connection_lost still queued
+                ):
                     return conn
                 conn.close()
                 self.conns.discard(conn)
