@@ -52,8 +52,13 @@ def _modules() -> list[str]:
     return sorted(names)
 
 
+@pytest.mark.integration
 @pytest.mark.parametrize("name", _modules())
-def test_docstring_examples_run(name: str) -> None:
+def test_docstring_examples_run(
+    name: str, dynamodb_endpoint: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # examples that need a server read DYNASTACK_ENDPOINT, like the docs pages
+    monkeypatch.setenv("DYNASTACK_ENDPOINT", dynamodb_endpoint)
     module = importlib.import_module(name)
     finder = doctest.DocTestFinder(exclude_empty=True)
     runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
