@@ -58,11 +58,13 @@ def log_bounds(
     """The lowest and highest log sort keys from ``start`` to ``end`` (inclusive)."""
     low = high = None
     if start is not None:
-        low = _sort_key(LogEntry, {"deployment_id": deployment_id, "timestamp": start,
-                                   "log_id": _FIRST_ID})  # fmt: skip
+        low = _sort_key(
+            LogEntry, {"deployment_id": deployment_id, "timestamp": start, "log_id": _FIRST_ID}
+        )
     if end is not None:
-        high = _sort_key(LogEntry, {"deployment_id": deployment_id, "timestamp": end,
-                                    "log_id": _LAST_ID})  # fmt: skip
+        high = _sort_key(
+            LogEntry, {"deployment_id": deployment_id, "timestamp": end, "log_id": _LAST_ID}
+        )
     return low, high
 
 

@@ -313,8 +313,9 @@ def test_metric_example_item(client: Client, seeded: CloudPlatform, seed_env: st
 def test_seed_example_ttls_are_not_the_stated_retention() -> None:
     """Why the examples above pass their ttl explicitly: the seed's values contradict its
     90/365-day rule, which the entities apply when no ttl is given."""
-    log = LogEntry(deployment_id="D1BRV40", timestamp=at(SEED_LOG["timestamp"]), level="info",
-                   message="m")  # fmt: skip
+    log = LogEntry(
+        deployment_id="D1BRV40", timestamp=at(SEED_LOG["timestamp"]), level="info", message="m"
+    )
     metric = Metric(metric_name="m", timestamp=at(SEED_METRIC["timestamp"]), value=1, unit="s")
     assert log.ttl == int((at(SEED_LOG["timestamp"]) + timedelta(days=90)).timestamp())
     assert metric.ttl == int((at(SEED_METRIC["timestamp"]) + timedelta(days=365)).timestamp())

@@ -1,0 +1,126 @@
+"""Stacks: pattern 3 (get_stack), pattern 4 (list_by_deployment, per environment), stacks by
+name across deployments, by status, and version-checked partial updates."""
+
+from __future__ import annotations
+
+from uuid import uuid4
+
+import pytest
+from examples.cloud_platform.models import LastDeployment, Resource, Stack, StackStatus
+from pydantic import ValidationError
+
+from dynastack.errors import ConditionalCheckFailed, VersionConflict
+from examples.cloud_platform import CloudPlatform
+
+pytestmark = pytest.mark.integration
+
+
+def fresh_id() -> str:
+    return "D" + uuid4().hex[:6].upper()
+
+
+def stack(deployment_id: str, name: str, environment: str = "dev", layer: int = 1) -> Stack:
+    return Stack(
+        deployment_id=deployment_id,
+        stack_name=name,
+        environment=environment,
+        pulumi_stack_name=f"org/web/{deployment_id}-{name}-{environment}",
+        layer=layer,
+    )
+
+
+def test_get_stack(platform: CloudPlatform) -> None:
+    deployment_id = fresh_id()
+    made = platform.stacks.create(stack(deployment_id, "network", "dev"))
+    platform.stacks.create(stack(deployment_id, "network", "prod"))
+    assert platform.stacks.get_stack(deployment_id, "network", "dev") == made
+    assert platform.stacks.get_stack(deployment_id, "network", "stage") is None
+    assert made.status is StackStatus.PENDING
+    assert made.version == 1
+
+
+def test_list_by_deployment_all_and_per_environment(platform: CloudPlatform) -> None:
+    deployment_id = fresh_id()
+    for env in ("dev", "prod"):
+        for layer, name in enumerate(("network", "security", "compute"), start=1):
+            platform.stacks.create(stack(deployment_id, name, env, layer))
+    platform.stacks.create(stack(fresh_id(), "network"))  # another deployment's
+    every = platform.stacks.list_by_deployment(deployment_id)
+    assert [(s.stack_name, s.environment) for s in every] == [
+        ("compute", "dev"),
+        ("compute", "prod"),
+        ("network", "dev"),
+        ("network", "prod"),
+        ("security", "dev"),
+        ("security", "prod"),
+    ]
+    assert every.cursor is None
+    prod = platform.stacks.list_by_deployment(deployment_id, "prod", limit=2)
+    assert [s.stack_name for s in prod] == ["compute", "network"]
+    assert prod.cursor is not None
+    rest = platform.stacks.list_by_deployment(deployment_id, "prod", limit=2, cursor=prod.cursor)
+    assert [(s.stack_name, s.environment) for s in rest] == [("security", "prod")]
+
+
+def test_list_stacks_by_name_across_deployments(platform: CloudPlatform) -> None:
+    name = f"svc-{uuid4().hex[:8]}"
+    made = [platform.stacks.create(stack(fresh_id(), name)) for _ in range(3)]
+    touched = platform.stacks.update(made[0], status=StackStatus.DEPLOYING)
+    page = platform.stacks.list_stacks_by_name(name, limit=2)
+    assert [s.deployment_id for s in page] == [touched.deployment_id, made[2].deployment_id]
+    rest = platform.stacks.list_stacks_by_name(name, limit=2, cursor=page.cursor)
+    assert [s.deployment_id for s in rest] == [made[1].deployment_id]
+    assert rest.cursor is None
+
+
+def test_list_by_status(platform: CloudPlatform) -> None:
+    deployment_id = fresh_id()
+    made = [platform.stacks.create(stack(deployment_id, f"s{n}")) for n in range(3)]
+    failed = [platform.stacks.update(s, status=StackStatus.FAILED) for s in made[:2]]
+    mine: list[Stack] = []
+    cursor: str | None = None
+    while True:  # the index is shared with other tests: keep this deployment's
+        page = platform.stacks.list_by_status(StackStatus.FAILED, cursor=cursor)
+        mine += [s for s in page if s.deployment_id == deployment_id]
+        cursor = page.cursor
+        if cursor is None:
+            break
+    assert [s.stack_name for s in mine] == [failed[1].stack_name, failed[0].stack_name]
+
+
+def test_update_is_partial_and_version_checked(platform: CloudPlatform) -> None:
+    made = platform.stacks.create(stack(fresh_id(), "network"))
+    done = platform.stacks.update(
+        made,
+        status=StackStatus.DEPLOYED,
+        outputs={"vpc_id": "vpc-1"},
+        resources=[Resource(type="aws:ec2/vpc:Vpc", name="main", urn="urn:x", status="ok")],
+        resource_count=1,
+        last_deployment=LastDeployment(
+            started_at=made.created_at, duration_seconds=3, result="success"
+        ),
+    )
+    assert (done.version, done.layer, done.pulumi_stack_name) == (2, 1, made.pulumi_stack_name)
+    assert done.outputs == {"vpc_id": "vpc-1"}
+    with pytest.raises(VersionConflict) as caught:
+        platform.stacks.update(made, status=StackStatus.FAILED)
+    assert caught.value.current == done
+
+
+def test_delete_is_version_checked(platform: CloudPlatform) -> None:
+    made = platform.stacks.create(stack(fresh_id(), "network"))
+    newer = platform.stacks.update(made, resource_count=4)
+    with pytest.raises(VersionConflict):
+        platform.stacks.delete(made)
+    platform.stacks.delete(newer)
+    assert platform.stacks.get_stack(made.deployment_id, "network", "dev") is None
+    with pytest.raises(ConditionalCheckFailed, match="not found"):
+        platform.stacks.delete(newer)
+
+
+def test_key_parts_cannot_hold_the_separator() -> None:
+    """``STACK#{stack_name}#{environment}`` is readable only if neither part holds a ``#``."""
+    with pytest.raises(ValidationError):
+        stack(fresh_id(), "net#work")
+    with pytest.raises(ValidationError):
+        stack("D12345", "network")  # not ^D[A-Z0-9]{6}$
