@@ -43,7 +43,10 @@ async def test_query_an_index_with_sort_conditions_and_direction(kit: Kit) -> No
     assert [d.deployment_id for d in newest.items] == ["D000004", "D000002", "D000000"]
     cases = {
         "eq": (T0 + timedelta(hours=2), ["D000002"]),
-        "between": (between(T0 + timedelta(hours=1), T0 + timedelta(hours=4)), ["D000002", "D000004"]),
+        "between": (
+            between(T0 + timedelta(hours=1), T0 + timedelta(hours=4)),
+            ["D000002", "D000004"],
+        ),
         "gt": (gt(T0), ["D000002", "D000004"]),
         "ge": (ge(T0), ["D000000", "D000002", "D000004"]),
         "lt": (lt(T0 + timedelta(hours=2)), ["D000000"]),

@@ -7,6 +7,7 @@ docs/pagination.md, docs/locking.md, docs/owner-scope.md and docs/evolution.md.
 """
 
 from dynastack.repository.async_repository import AsyncRepository
+from dynastack.repository.backfill import BackfillReport, abackfill, backfill
 from dynastack.repository.conditions import (
     SortCondition,
     begins_with,
@@ -19,12 +20,17 @@ from dynastack.repository.conditions import (
 )
 from dynastack.repository.page import Page
 from dynastack.repository.repository import Repository
+from dynastack.repository.unit_of_work import UnitOfWork
 
 __all__ = [
     "AsyncRepository",
+    "BackfillReport",
     "Page",
     "Repository",
     "SortCondition",
+    "UnitOfWork",
+    "abackfill",
+    "backfill",
     "begins_with",
     "between",
     "eq",
