@@ -1,0 +1,50 @@
+"""Fixtures of the migration_dal tests: the contract's three tables in a fresh environment."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from uuid import uuid4
+
+import pytest
+
+from dynastack import Client
+from examples.migration_dal import create_tables, drop_tables
+
+
+class TickingClock:
+    """A clock that moves ``step`` forward on every reading: ordered timestamps, no sleeps."""
+
+    def __init__(self, start: datetime, step: timedelta = timedelta(seconds=1)) -> None:
+        self.now = start
+        self.step = step
+
+    def __call__(self) -> datetime:
+        self.now += self.step
+        return self.now
+
+
+@pytest.fixture(scope="module")
+def client(dynamodb_endpoint: str) -> Iterator[Client]:
+    made = Client.local(dynamodb_endpoint)
+    yield made
+    made.close()
+
+
+@pytest.fixture(scope="module")
+def env(client: Client) -> Iterator[str]:
+    name = f"t{uuid4().hex[:8]}"
+    create_tables(client, env=name)
+    yield name
+    drop_tables(client, env=name)
+
+
+@pytest.fixture
+def clock() -> TickingClock:
+    return TickingClock(datetime(2025, 8, 22, 8, 0, tzinfo=UTC))
+
+
+@pytest.fixture
+def email() -> str:
+    """A user of one test only, so that tests sharing the module's tables stay independent."""
+    return f"user-{uuid4().hex[:10]}@example.com"
