@@ -11,10 +11,27 @@ pages are filled to ``limit`` after filtering; errors are dynastack's typed erro
 Logs and metrics live in ``records.py`` (re-exported here); the cascade that deletes a
 deployment with its stacks and logs lives in ``cascade.py``.
 
-Example:
-    >>> from examples.cloud_platform.models import Deployment
-    >>> DeploymentRepository.list_by_organization.__doc__.splitlines()[0]
-    'Pattern 2: an organization's deployments, newest first.'
+Example (against the DynamoDB Local at ``DYNASTACK_ENDPOINT``):
+    >>> import os
+    >>> from dynastack.provisioning import ensure_table
+    >>> from examples.cloud_platform import app
+    >>> client = Client.local(os.environ["DYNASTACK_ENDPOINT"])
+    >>> specs = app.table_specs(env="repodoc")
+    >>> for spec in specs:
+    ...     _ = ensure_table(spec, client)
+    >>> platform = CloudPlatform(client, env="repodoc")
+    >>> made = platform.deployments.create(Deployment(
+    ...     organization="DocOrg", project="shop", domain="shop.example.com",
+    ...     template="default", created_by="user-1"))
+    >>> platform.deployments.update(made, status=DeploymentStatus.DEPLOYED).version
+    2
+    >>> [d.status for d in platform.deployments.list_by_organization("DocOrg")]
+    [<DeploymentStatus.DEPLOYED: 'deployed'>]
+    >>> platform.deployments.delete(made.deployment_id)
+    Removal(deployment=True, stacks=0, logs=0, atomic=True)
+    >>> for spec in specs:
+    ...     _ = client.delete_table(TableName=spec.name)
+    >>> client.close()
 """
 
 from __future__ import annotations
@@ -25,7 +42,7 @@ from typing import Any
 
 from dynastack import Attr, Client
 from dynastack.errors import ConditionalCheckFailed
-from dynastack.repository import Page, Repository
+from dynastack.repository import Page, Repository, UnitOfWork
 from examples.cloud_platform.cascade import Removal, remove_deployment
 from examples.cloud_platform.models import (
     Deployment,
@@ -175,11 +192,27 @@ class StackRepository:
         cursor_key: bytes | str | None = None,
         clock: Clock | None = None,
     ) -> None:
-        self.items = Repository(Stack, client, env=env, cursor_key=cursor_key, clock=clock)
+        options: dict[str, Any] = {"env": env, "cursor_key": cursor_key, "clock": clock}
+        self.items = Repository(Stack, client, **options)
+        self.deployments = Repository(Deployment, client, **options)
 
     def create(self, stack: Stack, /) -> Stack:
-        """Store a new stack; ``ConditionalCheckFailed`` if it exists already."""
-        return self.items.create(stack)
+        """Store a new stack under an existing deployment that is not being destroyed.
+
+        One transaction checks the deployment and creates the stack, so a stack never
+        outlives its deployment (cascade.py). ``ConditionalCheckFailed`` says "… not found"
+        for a missing deployment, "… already exists" for an existing stack, and that the
+        condition is false for a ``destroying`` deployment.
+        """
+        unit = UnitOfWork()
+        unit.check(
+            self.deployments,
+            {"deployment_id": stack.deployment_id},
+            condition=Attr("status") != DeploymentStatus.DESTROYING.value,
+        )
+        stored = unit.create(self.items, stack)
+        unit.commit()
+        return stored
 
     def get_stack(
         self, deployment_id: str, stack_name: str, environment: str, *, consistent: bool = False

@@ -164,38 +164,23 @@ def seed_env(client: Client) -> Iterator[str]:
     drop_tables(client, name)
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def seed_clock() -> Clock:
+    """Stands still: each step of the examples sets the time the seed shows."""
     return Clock(at("2025-10-23T10:00:00Z"), step=timedelta(0))
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def seeded(client: Client, seed_env: str, seed_clock: Clock) -> CloudPlatform:
     return CloudPlatform(client, env=seed_env, clock=seed_clock, cursor_key=CURSOR_KEY)
 
 
-def stored(client: Client, entity: type[Any], env: str, key: dict[str, str]) -> dict[str, Any]:
-    """The raw wire item under ``key`` in ``entity``'s table."""
-    table = app.table_name(entity.__dynastack__.table, env)
-    reply = client.get_item(
-        TableName=table, Key={k: {"S": v} for k, v in key.items()}, ConsistentRead=True
-    )
-    item: dict[str, Any] = reply["Item"]
-    return item
-
-
-def assert_reproduces(wire: dict[str, Any], seed_item: dict[str, Any]) -> None:
-    assert set(wire) - set(seed_item) == MARKERS
-    assert set(seed_item) <= set(wire)
-    expected = encode_item(canonical(seed_item))
-    for name, value in expected.items():
-        assert wire[name] == value, name
-
-
-def test_deployment_example_item(
-    client: Client, seeded: CloudPlatform, seed_env: str, seed_clock: Clock
-) -> None:
+@pytest.fixture(scope="module")
+def example_deployment(seeded: CloudPlatform, seed_clock: Clock) -> Deployment:
+    """D1BRV40 as the platform makes it: created at 10:00, deploying at 10:05, deployed at
+    10:15 (hence version 3)."""
     repo = seeded.deployments
+    seed_clock.set(at("2025-10-23T10:00:00Z"))
     made = repo.create(
         Deployment(
             deployment_id="D1BRV40",
@@ -217,17 +202,43 @@ def test_deployment_example_item(
     seed_clock.set(at("2025-10-23T10:05:00Z"))
     deploying = repo.update(made, status=DeploymentStatus.DEPLOYING)
     seed_clock.set(at("2025-10-23T10:15:00Z"))
-    deployed = repo.update(deploying, status=DeploymentStatus.DEPLOYED)
-    assert deployed.version == 3
+    return repo.update(deploying, status=DeploymentStatus.DEPLOYED)
 
+
+def stored(client: Client, entity: type[Any], env: str, key: dict[str, str]) -> dict[str, Any]:
+    """The raw wire item under ``key`` in ``entity``'s table."""
+    table = app.table_name(entity.__dynastack__.table, env)
+    reply = client.get_item(
+        TableName=table, Key={k: {"S": v} for k, v in key.items()}, ConsistentRead=True
+    )
+    item: dict[str, Any] = reply["Item"]
+    return item
+
+
+def assert_reproduces(wire: dict[str, Any], seed_item: dict[str, Any]) -> None:
+    assert set(wire) - set(seed_item) == MARKERS
+    assert set(seed_item) <= set(wire)
+    expected = encode_item(canonical(seed_item))
+    for name, value in expected.items():
+        assert wire[name] == value, name
+
+
+def test_deployment_example_item(
+    client: Client, seeded: CloudPlatform, seed_env: str, example_deployment: Deployment
+) -> None:
+    assert example_deployment.version == 3
     wire = stored(client, Deployment, seed_env, {"PK": "DEPLOYMENT#D1BRV40", "SK": "METADATA"})
     assert_reproduces(wire, SEED_DEPLOYMENT)
     assert wire["_type"] == {"S": "Deployment"}
-    assert repo.get_by_id("D1BRV40") == deployed
+    assert seeded.deployments.get_by_id("D1BRV40") == example_deployment
 
 
 def test_stack_example_item(
-    client: Client, seeded: CloudPlatform, seed_env: str, seed_clock: Clock
+    client: Client,
+    seeded: CloudPlatform,
+    seed_env: str,
+    seed_clock: Clock,
+    example_deployment: Deployment,
 ) -> None:
     seed_clock.set(at("2025-10-23T10:05:00Z"))
     made = seeded.stacks.create(

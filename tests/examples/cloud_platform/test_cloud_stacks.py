@@ -6,7 +6,14 @@ from __future__ import annotations
 from uuid import uuid4
 
 import pytest
-from examples.cloud_platform.models import LastDeployment, Resource, Stack, StackStatus
+from examples.cloud_platform.models import (
+    Deployment,
+    DeploymentStatus,
+    LastDeployment,
+    Resource,
+    Stack,
+    StackStatus,
+)
 from pydantic import ValidationError
 
 from dynastack.errors import ConditionalCheckFailed, VersionConflict
@@ -17,6 +24,20 @@ pytestmark = pytest.mark.integration
 
 def fresh_id() -> str:
     return "D" + uuid4().hex[:6].upper()
+
+
+def parent(platform: CloudPlatform) -> str:
+    """A new deployment to hang stacks under; its id."""
+    made = platform.deployments.create(
+        Deployment(
+            organization="org",
+            project="web",
+            domain="web.example.com",
+            template="default",
+            created_by="user-1",
+        )
+    )
+    return made.deployment_id
 
 
 def stack(deployment_id: str, name: str, environment: str = "dev", layer: int = 1) -> Stack:
@@ -30,7 +51,7 @@ def stack(deployment_id: str, name: str, environment: str = "dev", layer: int = 
 
 
 def test_get_stack(platform: CloudPlatform) -> None:
-    deployment_id = fresh_id()
+    deployment_id = parent(platform)
     made = platform.stacks.create(stack(deployment_id, "network", "dev"))
     platform.stacks.create(stack(deployment_id, "network", "prod"))
     assert platform.stacks.get_stack(deployment_id, "network", "dev") == made
@@ -40,11 +61,11 @@ def test_get_stack(platform: CloudPlatform) -> None:
 
 
 def test_list_by_deployment_all_and_per_environment(platform: CloudPlatform) -> None:
-    deployment_id = fresh_id()
+    deployment_id = parent(platform)
     for env in ("dev", "prod"):
         for layer, name in enumerate(("network", "security", "compute"), start=1):
             platform.stacks.create(stack(deployment_id, name, env, layer))
-    platform.stacks.create(stack(fresh_id(), "network"))  # another deployment's
+    platform.stacks.create(stack(parent(platform), "network"))  # another deployment's
     every = platform.stacks.list_by_deployment(deployment_id)
     assert [(s.stack_name, s.environment) for s in every] == [
         ("compute", "dev"),
@@ -64,7 +85,7 @@ def test_list_by_deployment_all_and_per_environment(platform: CloudPlatform) -> 
 
 def test_list_stacks_by_name_across_deployments(platform: CloudPlatform) -> None:
     name = f"svc-{uuid4().hex[:8]}"
-    made = [platform.stacks.create(stack(fresh_id(), name)) for _ in range(3)]
+    made = [platform.stacks.create(stack(parent(platform), name)) for _ in range(3)]
     touched = platform.stacks.update(made[0], status=StackStatus.DEPLOYING)
     page = platform.stacks.list_stacks_by_name(name, limit=2)
     assert [s.deployment_id for s in page] == [touched.deployment_id, made[2].deployment_id]
@@ -74,7 +95,7 @@ def test_list_stacks_by_name_across_deployments(platform: CloudPlatform) -> None
 
 
 def test_list_by_status(platform: CloudPlatform) -> None:
-    deployment_id = fresh_id()
+    deployment_id = parent(platform)
     made = [platform.stacks.create(stack(deployment_id, f"s{n}")) for n in range(3)]
     failed = [platform.stacks.update(s, status=StackStatus.FAILED) for s in made[:2]]
     mine: list[Stack] = []
@@ -89,7 +110,7 @@ def test_list_by_status(platform: CloudPlatform) -> None:
 
 
 def test_update_is_partial_and_version_checked(platform: CloudPlatform) -> None:
-    made = platform.stacks.create(stack(fresh_id(), "network"))
+    made = platform.stacks.create(stack(parent(platform), "network"))
     done = platform.stacks.update(
         made,
         status=StackStatus.DEPLOYED,
@@ -108,7 +129,7 @@ def test_update_is_partial_and_version_checked(platform: CloudPlatform) -> None:
 
 
 def test_delete_is_version_checked(platform: CloudPlatform) -> None:
-    made = platform.stacks.create(stack(fresh_id(), "network"))
+    made = platform.stacks.create(stack(parent(platform), "network"))
     newer = platform.stacks.update(made, resource_count=4)
     with pytest.raises(VersionConflict):
         platform.stacks.delete(made)
@@ -116,6 +137,21 @@ def test_delete_is_version_checked(platform: CloudPlatform) -> None:
     assert platform.stacks.get_stack(made.deployment_id, "network", "dev") is None
     with pytest.raises(ConditionalCheckFailed, match="not found"):
         platform.stacks.delete(newer)
+
+
+def test_a_stack_needs_a_live_deployment(platform: CloudPlatform) -> None:
+    with pytest.raises(ConditionalCheckFailed, match=r"Deployment .* not found"):
+        platform.stacks.create(stack(fresh_id(), "network"))
+    deployment_id = parent(platform)
+    platform.stacks.create(stack(deployment_id, "network"))
+    with pytest.raises(ConditionalCheckFailed, match=r"Stack .* already exists"):
+        platform.stacks.create(stack(deployment_id, "network"))
+    going = platform.deployments.get_by_id(deployment_id)
+    assert going is not None
+    platform.deployments.update(going, status=DeploymentStatus.DESTROYING)
+    with pytest.raises(ConditionalCheckFailed, match="condition is false"):
+        platform.stacks.create(stack(deployment_id, "security"))
+    assert [s.stack_name for s in platform.stacks.list_by_deployment(deployment_id)] == ["network"]
 
 
 def test_key_parts_cannot_hold_the_separator() -> None:
