@@ -1,0 +1,44 @@
+"""Fixtures of the CI/CD example tests: its three tables in a fresh environment per module."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from uuid import uuid4
+
+import pytest
+from cicd_support import Clock
+
+from dynastack import Client
+from examples.cicd import CICD, create_tables, drop_tables
+
+
+@pytest.fixture(scope="module")
+def client(dynamodb_endpoint: str) -> Iterator[Client]:
+    made = Client.local(dynamodb_endpoint)
+    yield made
+    made.close()
+
+
+@pytest.fixture(scope="module")
+def env(client: Client) -> Iterator[str]:
+    name = f"t{uuid4().hex[:8]}"
+    create_tables(client, env=name)
+    yield name
+    drop_tables(client, env=name)
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock(datetime(2025, 3, 1, 9, 0, tzinfo=UTC))
+
+
+@pytest.fixture
+def cicd(client: Client, env: str, clock: Clock) -> CICD:
+    return CICD(client, env=env, clock=clock, cursor_key=bytes(range(32)))
+
+
+@pytest.fixture
+def user_id() -> str:
+    """A user of one test only, so that tests sharing the module's tables stay independent."""
+    return f"user-{uuid4().hex[:12]}"
