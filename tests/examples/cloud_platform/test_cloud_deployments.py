@@ -20,7 +20,13 @@ from examples.cloud_platform.models import (
 from examples.cloud_platform.repositories import ID_ATTEMPTS
 
 from dynastack import Client
-from dynastack.errors import ConditionalCheckFailed, InvalidCursor, InvalidRequest, VersionConflict
+from dynastack.errors import (
+    ConditionalCheckFailed,
+    InvalidCursor,
+    InvalidRequest,
+    ResourceNotFound,
+    VersionConflict,
+)
 from examples.cloud_platform import CloudPlatform, DeploymentRepository, Removal, app
 
 pytestmark = pytest.mark.integration
@@ -119,6 +125,14 @@ def test_get_by_id_of_a_missing_or_malformed_id(platform: CloudPlatform) -> None
     assert platform.deployments.get_by_id(fresh_id()) is None
     with pytest.raises(InvalidRequest, match="deployment_id"):
         platform.deployments.get_by_id("not-an-id")
+
+
+def test_errors_are_typed_by_cause(client: Client) -> None:
+    """The seed turned a missing table and a missing item alike into ValueError("Table or item
+    not found"); here a missing item is None and a missing table is ResourceNotFound."""
+    nowhere = DeploymentRepository(client, env=f"missing{uuid4().hex[:6]}")
+    with pytest.raises(ResourceNotFound):
+        nowhere.get_by_id(fresh_id())
 
 
 def test_update_changes_only_the_given_fields(
