@@ -262,3 +262,19 @@ def test_unresolvable_annotations_are_a_definition_error() -> None:
             table="bad-unresolved",
         )
     assert caught.value.code == "ENTITY_UNRESOLVED"
+
+
+def test_pydantic_aware_datetimes_are_string_keys() -> None:
+    from pydantic import AwareDatetime
+
+    class Event(Entity, table="events-aware"):
+        __key__ = Key(pk="kind", sk="at")
+        kind: str
+        at: AwareDatetime
+
+    meta = Event.__dynastack__
+    assert meta.sk is not None
+    assert meta.sk.type == "S"
+    when = datetime(2025, 1, 2, 3, 4, 5, tzinfo=UTC)
+    item = to_item(Event(kind="k", at=when))
+    assert from_item(Event, item).at == when

@@ -235,8 +235,19 @@ _SCALARS: dict[type, ScalarType] = {
 }
 
 
+#: pydantic's constrained date/time types are not subclasses of datetime/date, yet store as S
+_PYDANTIC_TEMPORAL = frozenset(
+    {"AwareDatetime", "NaiveDatetime", "PastDatetime", "FutureDatetime", "PastDate", "FutureDate"}
+)
+
+
 def _scalar(cls: type[Entity], field_name: str, info: FieldInfo) -> ScalarType:
     annotation = _strip_optional(info.annotation)
+    if (
+        getattr(annotation, "__module__", "") == "pydantic.types"
+        and getattr(annotation, "__name__", "") in _PYDANTIC_TEMPORAL
+    ):
+        return "S"
     if isinstance(annotation, type):
         for base, kind in _SCALARS.items():
             if issubclass(annotation, base):
