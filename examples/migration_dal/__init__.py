@@ -25,6 +25,7 @@ from examples.migration_dal.models import (
     Profile,
     User,
 )
+from examples.migration_dal.repositories import SellerDashboard, Shop
 
 __all__ = [
     "CartItem",
@@ -34,6 +35,8 @@ __all__ = [
     "OrderStatus",
     "Product",
     "Profile",
+    "SellerDashboard",
+    "Shop",
     "User",
     "app",
     "create_tables",

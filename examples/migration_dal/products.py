@@ -130,7 +130,11 @@ class ProductRepository:
 
     def seller_stats(self, seller_id: str) -> SellerStats:
         """AP17: counts and inventory value over a seller's products (one GSI2 query)."""
-        products = self.by_seller(seller_id)
+        return self.stats_of(self.by_seller(seller_id))
+
+    @staticmethod
+    def stats_of(products: list[Product]) -> SellerStats:
+        """The numbers of AP17 over ``products``."""
         return SellerStats(
             products=len(products),
             units_in_stock=sum(p.inventory_quantity for p in products),
