@@ -278,3 +278,26 @@ def test_pydantic_aware_datetimes_are_string_keys() -> None:
     when = datetime(2025, 1, 2, 3, 4, 5, tzinfo=UTC)
     item = to_item(Event(kind="k", at=when))
     assert from_item(Event, item).at == when
+
+
+def test_ttl_datetimes_are_whole_seconds_like_the_stored_epoch() -> None:
+    when = datetime(2030, 1, 1, 12, 0, 0, 654321, tzinfo=UTC)
+    stack = Stack(deployment_id="D1", stack_name="s", environment="e", expires_at=when)
+    assert stack.expires_at == when.replace(microsecond=0)
+    assert from_item(Stack, to_item(stack)) == stack
+
+
+def test_an_app_names_the_tables_that_have_no_pattern_of_their_own() -> None:
+    from dynastack.errors import ConfigurationError
+    from dynastack.model import App
+
+    table = Table("app-named")
+
+    class Thing(Entity, table=table):
+        __key__ = Key(pk="id")
+        id: str
+
+    App("one", [Thing], naming="one-{table}-{env}")
+    assert table.physical_name("dev", environ={}) == "one-app-named-dev"
+    with pytest.raises(ConfigurationError):
+        App("two", [Thing], naming="two-{table}-{env}")

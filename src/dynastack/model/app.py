@@ -44,6 +44,21 @@ class App:
     seed: Callable[..., Any] | None = None
     extras: Mapping[str, Any] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        # the naming rule belongs to the tables themselves, so that a Repository built without
+        # this App still finds the right table
+        if self.naming is None:
+            return
+        for table in self.tables:
+            if table.pattern is None:
+                table.pattern = self.naming
+            elif table.pattern != self.naming and table.app_naming is not None:
+                raise ConfigurationError(
+                    f"table {table.name!r} is named {table.pattern!r} by another App; "
+                    f"{self.name!r} would name it {self.naming!r}"
+                )
+            table.app_naming = table.app_naming or self.naming
+
     @property
     def tables(self) -> list[Table]:
         """The distinct tables of the app's entities, in declaration order."""

@@ -82,6 +82,8 @@ class Table:
         "NEW_AND_OLD_IMAGES"
     )
     point_in_time_recovery: bool = False
+    #: the naming rule an App gave this table (its own pattern was unset)
+    app_naming: str | None = field(default=None, repr=False)
     entities: list[type[Entity]] = field(default_factory=list, repr=False)
 
     def physical_name(

@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Annotated, Any, TypeVar
 
-from pydantic import Field
+from pydantic import AfterValidator, Field
 
 __all__ = ["TTL", "CreatedAt", "Owner", "Role", "UpdatedAt", "Version", "auto_now", "role_of"]
 
@@ -40,8 +40,18 @@ class Role(enum.Enum):
 Version = Annotated[int, Role.VERSION]
 #: the owning principal; declare as ``created_by: Owner[str]``
 Owner = Annotated[T, Role.OWNER]
-#: expiry time; ``datetime`` (aware) or ``int`` epoch seconds: ``expires_at: TTL[datetime]``
-TTL = Annotated[T, Role.TTL]
+
+
+def _whole_seconds(value: Any) -> Any:
+    # DynamoDB's TTL is whole epoch seconds: an entity must equal what reads back
+    if isinstance(value, datetime) and value.microsecond:
+        return value.replace(microsecond=0)
+    return value
+
+
+#: expiry time; ``datetime`` (aware) or ``int`` epoch seconds: ``expires_at: TTL[datetime]``.
+#: Datetimes are truncated to whole seconds, as DynamoDB stores them.
+TTL = Annotated[T, Role.TTL, AfterValidator(_whole_seconds)]
 #: creation time, set by the repository; declare as ``created_at: CreatedAt = auto_now()``
 CreatedAt = Annotated[datetime, Role.CREATED]
 #: last write time, set by the repository; declare as ``updated_at: UpdatedAt = auto_now()``
