@@ -26,6 +26,7 @@ from examples.migration_dal.models import (
     User,
 )
 from examples.migration_dal.repositories import SellerDashboard, Shop
+from examples.migration_dal.seed import seed
 
 __all__ = [
     "CartItem",
@@ -43,7 +44,7 @@ __all__ = [
     "drop_tables",
 ]
 
-app = App("migration_dal", ENTITIES)
+app = App("migration_dal", ENTITIES, seed=seed)
 
 
 def create_tables(client: Client, *, env: str | None) -> None:
