@@ -82,8 +82,11 @@ class CategoryRepository:
         return list(self.categories.query_all(pk=ROOT))
 
     def children(self, parent_id: str) -> list[Category]:
-        """AP22: the direct subcategories of ``parent_id``, through GSI1."""
-        return list(self.categories.query_all("GSI1", gsi1_pk=parent_id))
+        """AP22: the direct subcategories of ``parent_id``, through GSI1, by name (GSI1 sorts
+        by id, and ids are text: "10" < "7"; a parent has few children, so they are sorted
+        here)."""
+        found = self.categories.query_all("GSI1", gsi1_pk=parent_id)
+        return sorted(found, key=lambda c: c.category_name)
 
     def breadcrumb(self, category_id: str) -> list[str]:
         """AP23: the names from the root down to the category (from ``category_path``)."""
