@@ -219,7 +219,9 @@ def _upgrade(plans: EntityPlans[E], raw: dict[str, Any], state: _Run) -> Script[
     return None
 
 
-def _segment(plans: EntityPlans[E], segment: int, total: int, state: _Run) -> Script[None]:
+def _segment(
+    plans: EntityPlans[E], segment: int, total: int, state: _Run, page_size: int | None
+) -> Script[None]:
     if segment in state.finished or plans.meta.schema_version == 1:
         return None  # version 1 is the first: nothing can be older
     text, names, values = _filter(plans)
@@ -231,6 +233,7 @@ def _segment(plans: EntityPlans[E], segment: int, total: int, state: _Run) -> Sc
             names=names,
             values=values,
             consistent=True,
+            limit=page_size,
             segment=segment if total > 1 else None,
             total_segments=total if total > 1 else None,
             exclusive_start_key=start,
@@ -276,13 +279,15 @@ def backfill(
     table_name: str | None = None,
     app: App | None = None,
     segments: int = 1,
+    page_size: int | None = None,
     progress: Progress | None = None,
     checkpoint: Path | str | None = None,
     clock: Callable[[], datetime] | None = None,
 ) -> BackfillReport:
     """Rewrite ``entity``'s items stored below its ``schema_version`` (see the module doc).
 
-    ``progress(done, seen)`` is called after each item; ``segments`` > 1 scans in threads.
+    ``progress(done, seen)`` is called after each item; ``segments`` > 1 scans in threads;
+    ``page_size`` bounds the items read per Scan call (and so the work between checkpoints).
     """
     plans, state = _prepare(
         entity, env=env, table_name=table_name, app=app, segments=segments,
@@ -291,7 +296,11 @@ def backfill(
     total = state.report.segments
 
     def one(segment: int) -> None:
-        run(_segment(plans, segment, total, state), send=client.send, sleep=time.sleep)
+        run(
+            _segment(plans, segment, total, state, page_size),
+            send=client.send,
+            sleep=time.sleep,
+        )
 
     if total == 1:
         one(0)
@@ -310,6 +319,7 @@ async def abackfill(
     table_name: str | None = None,
     app: App | None = None,
     segments: int = 1,
+    page_size: int | None = None,
     progress: Progress | None = None,
     checkpoint: Path | str | None = None,
     clock: Callable[[], datetime] | None = None,
@@ -322,7 +332,11 @@ async def abackfill(
     total = state.report.segments
     await asyncio.gather(
         *(
-            arun(_segment(plans, segment, total, state), send=client.send, sleep=asyncio.sleep)
+            arun(
+                _segment(plans, segment, total, state, page_size),
+                send=client.send,
+                sleep=asyncio.sleep,
+            )
             for segment in range(total)
         )
     )

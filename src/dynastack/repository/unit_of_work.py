@@ -134,23 +134,25 @@ class UnitOfWork:
     def _script(self) -> Script[None]:
         if not self._plans:
             raise InvalidRequest("the unit of work has no actions")
-        return commit_script(self._plans, self.token)
+        return commit_script(list(self._plans), self.token)
 
     def commit(self) -> None:
         """Send the transaction through the repositories' ``Client``."""
         from dynastack.client.client import Client
 
+        script = self._script()
         if not isinstance(self._client, Client):
             raise InvalidRequest("commit() is for sync repositories; use await acommit()")
-        run(self._script(), send=self._client.send, sleep=time.sleep)
+        run(script, send=self._client.send, sleep=time.sleep)
 
     async def acommit(self) -> None:
         """Send the transaction through the repositories' ``AsyncClient``."""
         from dynastack.client.async_client import AsyncClient
 
+        script = self._script()
         if not isinstance(self._client, AsyncClient):
             raise InvalidRequest("acommit() is for async repositories; use commit()")
-        await arun(self._script(), send=self._client.send, sleep=asyncio.sleep)
+        await arun(script, send=self._client.send, sleep=asyncio.sleep)
 
 
 def _ours(plan: WritePlan[Any], item: Mapping[str, Any] | None) -> bool:

@@ -1,0 +1,115 @@
+"""UnitOfWork: atomic writes across repositories, with structured cancellation."""
+
+from __future__ import annotations
+
+import pytest
+from repository_entities import Account, Counter
+from repository_support import Kit, Shell
+
+from dynastack.client.async_client import AsyncClient
+from dynastack.core.expressions import Attr
+from dynastack.core.updates import Update
+from dynastack.errors import (
+    ConditionalCheckFailed,
+    InvalidRequest,
+    TransactionCanceled,
+    VersionConflict,
+)
+from dynastack.repository import Repository, UnitOfWork
+
+pytestmark = pytest.mark.integration
+
+
+async def commit(unit: UnitOfWork, shell: Shell) -> None:
+    if shell.is_async:
+        await unit.acommit()
+    else:
+        unit.commit()
+
+
+async def test_a_unit_commits_writes_of_several_repositories_at_once(kit: Kit) -> None:
+    accounts = kit.repo(Account)
+    counters = kit.repo(Counter)
+    a = await accounts.create(Account(account_id="a", balance=10))
+    await counters.create(Counter(name="transfers"))
+    await counters.create(Counter(name="obsolete"))
+    await counters.create(Counter(name="flag"))
+    unit = UnitOfWork()
+    unit.update(accounts.repo, a, balance=7)
+    created = unit.create(accounts.repo, Account(account_id="b", balance=3, version=5))
+    unit.update(counters.repo, {"name": "transfers"}, Update().increment("value"))
+    unit.delete(counters.repo, {"name": "obsolete"})
+    unit.check(counters.repo, {"name": "flag"}, condition=Attr("value") == 0)
+    bad = UnitOfWork()
+    bad.update(accounts.repo, a, balance=1)
+    bad.delete(accounts.repo, a)
+    with pytest.raises(InvalidRequest, match="two actions"):
+        await commit(bad, accounts)
+    assert len(unit) == 5 and created.version == 1
+    await commit(unit, accounts)
+    assert (await accounts.get(account_id="a")).balance == 7
+    assert (await accounts.get(account_id="a")).version == 2
+    assert await accounts.get(account_id="b") == created
+    assert (await counters.get(name="transfers")).value == 1
+    assert await counters.get(name="obsolete") is None
+
+
+async def test_a_stale_version_cancels_everything_with_version_conflict(kit: Kit) -> None:
+    accounts = kit.repo(Account)
+    a = await accounts.create(Account(account_id="a", balance=10))
+    b = await accounts.create(Account(account_id="b", balance=0))
+    current = await accounts.update(a, balance=11)
+    unit = UnitOfWork()
+    unit.update(accounts.repo, b, balance=5)
+    unit.update(accounts.repo, a, balance=5)  # stale: a is at version 2 now
+    with pytest.raises(VersionConflict) as caught:
+        await commit(unit, accounts)
+    assert caught.value.current == current
+    assert isinstance(caught.value.__cause__, TransactionCanceled)
+    assert (await accounts.get(account_id="b")) == b  # nothing applied
+
+
+async def test_cancellation_reasons_map_back_to_their_actions(kit: Kit) -> None:
+    accounts = kit.repo(Account)
+    await accounts.create(Account(account_id="a", balance=10))
+    exists = UnitOfWork()
+    exists.create(accounts.repo, Account(account_id="a", balance=1))
+    with pytest.raises(ConditionalCheckFailed, match="already exists"):
+        await commit(exists, accounts)
+    missing = UnitOfWork()
+    missing.update(accounts.repo, {"account_id": "a"}, balance=1)
+    missing.check(accounts.repo, {"account_id": "zzz"})
+    with pytest.raises(ConditionalCheckFailed, match=r"'ACCOUNT#zzz'.*not found"):
+        await commit(missing, accounts)
+    guarded = UnitOfWork()
+    guarded.update(accounts.repo, {"account_id": "a"}, Update().decrement("balance", 50),
+                   condition=Attr("balance") >= 50)  # fmt: skip
+    with pytest.raises(ConditionalCheckFailed, match="condition is false"):
+        await commit(guarded, accounts)
+    assert (await accounts.get(account_id="a")).balance == 10
+
+
+async def test_a_unit_needs_one_client_of_the_right_kind(kit: Kit) -> None:
+    accounts = kit.repo(Account)
+    other = Repository(Account, kit.client, table_name=accounts.repo.table_name)
+    unit = UnitOfWork()
+    unit.create(accounts.repo, Account(account_id="x", balance=1))
+    if accounts.is_async:
+        with pytest.raises(InvalidRequest, match="same client"):
+            unit.create(other, Account(account_id="y", balance=1))
+        with pytest.raises(InvalidRequest, match="acommit"):
+            unit.commit()
+    else:
+        async_client = AsyncClient.local(kit.endpoint)
+        from dynastack.repository import AsyncRepository
+
+        with pytest.raises(InvalidRequest, match="same client"):
+            unit.create(
+                AsyncRepository(Account, async_client, table_name="x"),
+                Account(account_id="y", balance=1),
+            )
+        with pytest.raises(InvalidRequest, match="use commit"):
+            await unit.acommit()
+        await async_client.aclose()
+    with pytest.raises(InvalidRequest, match="no actions"):
+        UnitOfWork().commit()
