@@ -1,0 +1,72 @@
+"""VishMaker (seed 004): projects, the requirement hierarchy, the waitlist, on dynastack.
+
+``app`` is what the command line takes: ``dynastack tables apply examples.vishmaker:app --env
+prod`` creates the six tables under the seed's default names (``prod-vishmaker-projects`` …),
+``dynastack doctor examples.vishmaker:app --env prod`` is the seed's connection test, table
+check and table info in one, and ``dynastack seed`` writes demo projects.
+
+Example:
+    >>> [spec.name for spec in app.table_specs(env="prod", environ={})][:2]
+    ['prod-vishmaker-projects', 'prod-vishmaker-user-flows']
+    >>> app.table_specs(env="prod", environ={"WAITLIST_TABLE_NAME": "wl"})[-1].name
+    'wl'
+"""
+
+from __future__ import annotations
+
+from dynastack import App, Client
+from dynastack.provisioning import ensure_table
+from examples.vishmaker.iam import policy
+from examples.vishmaker.models import (
+    ENTITIES,
+    HighLevelRequirement,
+    LowLevelRequirement,
+    Node,
+    Project,
+    TestCase,
+    UserFlow,
+    Waitlist,
+    WaitlistStatus,
+)
+from examples.vishmaker.repositories import (
+    CHILDREN,
+    ProjectRepository,
+    RequirementTree,
+    VishMaker,
+    WaitlistRepository,
+)
+from examples.vishmaker.seed import seed
+
+__all__ = [
+    "CHILDREN",
+    "HighLevelRequirement",
+    "LowLevelRequirement",
+    "Node",
+    "Project",
+    "ProjectRepository",
+    "RequirementTree",
+    "TestCase",
+    "UserFlow",
+    "VishMaker",
+    "Waitlist",
+    "WaitlistRepository",
+    "WaitlistStatus",
+    "app",
+    "create_tables",
+    "drop_tables",
+    "policy",
+]
+
+app = App("vishmaker", ENTITIES, seed=seed)
+
+
+def create_tables(client: Client, *, env: str | None) -> None:
+    """Create (or bring up to date) the six tables in ``env`` and wait until they are active."""
+    for spec in app.table_specs(env=env):
+        ensure_table(spec, client)
+
+
+def drop_tables(client: Client, *, env: str | None) -> None:
+    """Delete the six tables of ``env`` (tests and throw-away environments only)."""
+    for spec in app.table_specs(env=env):
+        client.delete_table(TableName=spec.name)
