@@ -8,8 +8,8 @@ check and table info in one, and ``dynastack seed`` writes demo projects.
 Example:
     >>> [spec.name for spec in app.table_specs(env="prod", environ={})][:2]
     ['prod-vishmaker-projects', 'prod-vishmaker-user-flows']
-    >>> app.table_specs(env="prod", environ={"WAITLIST_TABLE_NAME": "wl"})[-1].name
-    'wl'
+    >>> app.table_specs(env="prod", environ={"WAITLIST_TABLE_NAME": "wl-blue"})[-1].name
+    'wl-blue'
 """
 
 from __future__ import annotations

@@ -49,6 +49,8 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+from pydantic import ValidationError
+
 from dynastack import Attr, Client, Entity, Update
 from dynastack.errors import ConditionalCheckFailed, InvalidRequest
 from dynastack.repository import Page, Repository, UnitOfWork
@@ -83,6 +85,8 @@ CHILDREN: Mapping[type[Entity], tuple[type[Node], str, str]] = {
 }
 #: 100 actions per TransactWriteItems: the deletes and one update of their parent's count
 MAX_DELETES_PER_TRANSACTION = 99
+#: what a caller may change on a node (keys, parents and counts belong to the tree)
+_EDITABLE = frozenset({"name", "description", "tech_stack_details", "test_driver"})
 #: how many times a node that still has children after its children were deleted is retried
 _RELIST_ATTEMPTS = 5
 
@@ -137,8 +141,18 @@ class ProjectRepository:
             "user_id-index", user_id=user_id, limit=limit, cursor=cursor
         )
 
-    def update_project(self, user_id: str, project_id: UUID, **changes: Any) -> Project:
-        """Change ``name`` / ``initial_prompt``; ``ConditionalCheckFailed`` if not the user's."""
+    def update_project(
+        self,
+        user_id: str,
+        project_id: UUID,
+        *,
+        name: str | None = None,
+        initial_prompt: str | None = None,
+    ) -> Project:
+        """Rename the project or change its prompt; ``ConditionalCheckFailed`` if it is not the
+        user's. (``child_count`` is the tree's, never set by a caller.)"""
+        given: dict[str, Any] = {"name": name, "initial_prompt": initial_prompt}
+        changes = {k: v for k, v in given.items() if v is not None}
         return self.mine(user_id).update({"id": project_id, "user_id": user_id}, **changes)
 
     def find_by_name(self, name: str) -> list[Project]:
@@ -217,7 +231,13 @@ class RequirementTree:
         return [] if project is None else self.list_children(project)  # type: ignore[return-value]
 
     def update_node(self, node: Node, **changes: Any) -> Node:
-        """Change ``name`` / ``description`` (…) of a node; the node after it."""
+        """Change the editable fields of a node (``name``, ``description``,
+        ``tech_stack_details``, ``test_driver``); the node after it."""
+        refused = sorted(set(changes) - _EDITABLE)
+        if refused:
+            raise InvalidRequest(
+                f"{refused} cannot be changed here (editable: {sorted(_EDITABLE)})"
+            )
         updated: Node = self.repos[type(node)].update(node, **changes)
         return updated
 
@@ -333,11 +353,15 @@ class WaitlistRepository:
         """Put ``email`` on the waitlist; joining twice returns the existing entry unchanged
         (the seed's ``WaitlistEntity.create``)."""
         try:
-            return self.entries.create(Waitlist(email=email))
+            entry = Waitlist(email=email)
+        except ValidationError as error:
+            raise InvalidRequest(f"not an email address: {email!r}") from error
+        try:
+            return self.entries.create(entry)
         except ConditionalCheckFailed:
             found = self.get(email)
             if found is None:  # deleted between the two calls: try once more
-                return self.entries.create(Waitlist(email=email))
+                return self.entries.create(entry)
             return found
 
     def get(self, email: str) -> Waitlist | None:

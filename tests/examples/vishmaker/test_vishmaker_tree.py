@@ -99,6 +99,8 @@ def test_get_and_update_nodes(vm: VishMaker, user_id: str) -> None:
     updated = vm.tree.update_node(case, description="Card 4000 0000 0000 0002")
     assert updated.description == "Card 4000 0000 0000 0002"
     assert updated.updated_at > case.updated_at
+    with pytest.raises(InvalidRequest, match="cannot be changed"):
+        vm.tree.update_node(low, child_count=0)
 
 
 def test_delete_project_removes_the_whole_tree_and_is_idempotent(
