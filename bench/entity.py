@@ -21,11 +21,18 @@ Contenders, each timed as encode only, decode only and the round trip (µs per i
   ``json.loads``, base64 back to bytes (as botocore's parser does), TypeDeserializer per
   attribute, ``Binary`` → bytes, ``model_validate``. botocore's shape-driven walk of the request
   and response is *not* included, so boto3's figure is a lower bound;
-* ``pynamodb``: an equivalent PynamoDB ``Model`` (same attributes, ``attr_name`` for the keys):
-  ``serialize()`` → ``json.dumps`` → ``json.loads`` → ``from_raw_data``. It is PynamoDB's own
-  object, *without* a pydantic layer on top: cheaper for PynamoDB than a pydantic round trip, so
-  its ratio is a lower bound too. PynamoDB has no exact ``Decimal`` number, so its cost is a
-  float.
+* PynamoDB, with an equivalent ``Model`` (same attributes, ``attr_name`` for the keys; it has
+  no exact ``Decimal`` number, so the cost is a float, and no enum attribute, so the status is
+  its value), ``json.dumps``/``json.loads`` and base64 as for boto3, three ways:
+  ``pynamodb`` is the recipe of the target: the PynamoDB object's ``serialize()``, then
+  ``from_raw_data`` and ``model_validate`` of its attribute values; ``pynamodb_native`` stops
+  at PynamoDB's own object (nothing validated: the cheapest PynamoDB can be);
+  ``pynamodb_pydantic`` does dynastack's whole job, a pydantic entity at both ends (the entity
+  becomes a PynamoDB object first).
+
+Timing is CPU time per call (``process_time``), median over interleaved rounds, with the
+minimum alongside (``…_us_min``): on this shared machine wall time charges other processes'
+bursts to whichever job is running.
 
 ``endpoint`` and ``warmup`` are unused (no server is involved); the signature is the bench
 runner's. Figures: ``entity.<step>.<contender>_us`` for step in encode, decode, roundtrip, and
@@ -233,44 +240,54 @@ def _from_pynamodb_wire(text: str) -> dict[str, Any]:
     return wire
 
 
-def _pynamodb_pair() -> tuple[Callable[[Deployment], str], Callable[[str], Deployment]]:
-    """PynamoDB between pydantic entities: the same job as the other contenders."""
-    model_cls = _pynamodb_model()
+def _to_pynamodb(model_cls: Any, entity: Deployment) -> Any:
+    """A pydantic entity as the equivalent PynamoDB object (what a pydantic app must do)."""
+    values = entity.model_dump(mode="python", exclude_none=True)
+    values["status"] = entity.status.value
+    values["cost"] = float(entity.cost)
+    return model_cls(
+        pk=f"DEPLOYMENT#{entity.deployment_id}", sk="METADATA", entity_type="Deployment", **values
+    )
 
-    def encode(entity: Deployment) -> str:
-        values = entity.model_dump(mode="python", exclude_none=True)
-        values["status"] = entity.status.value
-        values["cost"] = float(entity.cost)
-        model = model_cls(
-            pk=f"DEPLOYMENT#{entity.deployment_id}",
-            sk="METADATA",
-            entity_type="Deployment",
-            **values,
-        )
+
+def _validated(model: Any) -> Deployment:
+    data = dict(model.attribute_values)
+    data["metadata"] = data["metadata"].as_dict()  # a raw MapAttribute
+    return Deployment.model_validate(data)
+
+
+PynamoPairs = dict[str, tuple[Callable[[], str], Callable[[str], object]]]
+
+
+def _pynamodb_pairs(entity: Deployment) -> PynamoPairs:
+    """The three PynamoDB contenders, from the brief's recipe to the full pydantic job.
+
+    * ``pynamodb``: the PynamoDB object ``serialize()`` → ``json.dumps``; ``json.loads`` →
+      ``from_raw_data`` → ``model_validate`` of its attribute values;
+    * ``pynamodb_native``: the same, ending at PynamoDB's own object (nothing validated);
+    * ``pynamodb_pydantic``: the same job as dynastack's, a pydantic entity at both ends
+      (``model_dump`` → PynamoDB object → … → ``model_validate``).
+    """
+    model_cls = _pynamodb_model()
+    model = _to_pynamodb(model_cls, entity)
+
+    def encode() -> str:
         return json.dumps(model.serialize(), default=_b64)
 
-    def decode(text: str) -> Deployment:
-        model = model_cls.from_raw_data(_from_pynamodb_wire(text))
-        data = dict(model.attribute_values)
-        data["metadata"] = data["metadata"].as_dict()
-        return Deployment.model_validate(data)
-
-    return encode, decode
-
-
-def _pynamodb_native_pair() -> tuple[Callable[[], str], Callable[[str], object]]:
-    """PynamoDB's own object round trip, no pydantic at either end: a lower bound."""
-    model_cls = _pynamodb_model()
-    encode, _ = _pynamodb_pair()
-    model = model_cls.from_raw_data(_from_pynamodb_wire(encode(sample_entity())))
-
-    def native_encode() -> str:
-        return json.dumps(model.serialize(), default=_b64)
-
-    def native_decode(text: str) -> object:
+    def decode_native(text: str) -> object:
         return model_cls.from_raw_data(_from_pynamodb_wire(text))
 
-    return native_encode, native_decode
+    def decode(text: str) -> Deployment:
+        return _validated(decode_native(text))
+
+    def encode_pydantic() -> str:
+        return json.dumps(_to_pynamodb(model_cls, entity).serialize(), default=_b64)
+
+    return {
+        "pynamodb": (encode, decode),
+        "pynamodb_native": (encode, decode_native),
+        "pynamodb_pydantic": (encode_pydantic, decode),
+    }
 
 
 # --- timing ---------------------------------------------------------------------------
@@ -322,8 +339,6 @@ def run(endpoint: str, seconds: float, *, warmup: float = 0.0) -> dict[str, floa
     del endpoint, warmup  # no server involved
     entity = sample_entity()
     b_encode, b_decode = _boto3_pair()
-    p_encode, p_decode = _pynamodb_pair()
-    n_encode, n_decode = _pynamodb_native_pair()
 
     def ours_encode() -> bytes:
         return orjson.dumps(entity_to_wire(entity))
@@ -342,8 +357,7 @@ def run(endpoint: str, seconds: float, *, warmup: float = 0.0) -> dict[str, floa
         "dynastack": (ours_encode, ours_decode),
         "dynastack_plain": (plain_encode, plain_decode),
         "boto3": (lambda: b_encode(entity), b_decode),
-        "pynamodb": (lambda: p_encode(entity), p_decode),
-        "pynamodb_native": (n_encode, n_decode),
+        **_pynamodb_pairs(entity),
     }
     for name, (encode, decode) in pairs.items():
         if name != "pynamodb_native":
