@@ -3,25 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from uuid import uuid4
 
 import pytest
+from migration_dal_support import TickingClock
 
 from dynastack import Client
 from examples.migration_dal import create_tables, drop_tables
-
-
-class TickingClock:
-    """A clock that moves ``step`` forward on every reading: ordered timestamps, no sleeps."""
-
-    def __init__(self, start: datetime, step: timedelta = timedelta(seconds=1)) -> None:
-        self.now = start
-        self.step = step
-
-    def __call__(self) -> datetime:
-        self.now += self.step
-        return self.now
 
 
 @pytest.fixture(scope="module")

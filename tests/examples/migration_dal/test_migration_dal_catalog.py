@@ -10,9 +10,9 @@ from decimal import Decimal
 from uuid import uuid4
 
 import pytest
-from conftest import TickingClock
 from examples.migration_dal.categories import CategoryRepository
 from examples.migration_dal.products import ProductRepository, SellerStats
+from migration_dal_support import TickingClock
 
 from dynastack import Client
 from dynastack.errors import ConditionalCheckFailed, InvalidRequest

@@ -6,8 +6,8 @@ from decimal import Decimal
 from uuid import uuid4
 
 import pytest
-from conftest import TickingClock
 from examples.migration_dal.orders import CartProblem, CartSummary
+from migration_dal_support import TickingClock
 
 from dynastack import Client
 from dynastack.client.transport import HttpTransport

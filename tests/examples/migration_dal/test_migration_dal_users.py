@@ -5,8 +5,8 @@ from __future__ import annotations
 from uuid import uuid4
 
 import pytest
-from conftest import TickingClock
 from examples.migration_dal.users import UserRepository
+from migration_dal_support import TickingClock
 
 from dynastack import Client
 from dynastack.core.values import decode_item

@@ -4,8 +4,8 @@ and table info), and the demo data."""
 from __future__ import annotations
 
 import pytest
-from conftest import assert_no_orphans
 from examples.vishmaker.seed import DEMO_USERS
+from vishmaker_support import assert_no_orphans
 
 from dynastack import Client
 from dynastack.ops import count_items, diagnose, run_seed

@@ -12,7 +12,7 @@ import json
 from typing import Any
 
 import pytest
-from conftest import CURSOR_KEY
+from vishmaker_support import CURSOR_KEY
 
 from dynastack import Client
 from dynastack.client.transport import HttpTransport

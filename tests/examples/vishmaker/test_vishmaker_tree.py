@@ -7,7 +7,7 @@ import json
 from uuid import UUID, uuid4
 
 import pytest
-from conftest import CURSOR_KEY, assert_no_orphans
+from vishmaker_support import CURSOR_KEY, assert_no_orphans
 
 from dynastack import Client, Entity
 from dynastack.client.transport import HttpTransport
