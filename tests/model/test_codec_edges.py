@@ -26,10 +26,12 @@ from codec_entities import (
     assert_encodes_alike,
     outcome,
 )
+from pydantic import ConfigDict
+from pydantic.alias_generators import to_camel
 from pydantic_core import TzInfo
 
 from dynastack.core.values import encode, encode_item
-from dynastack.model import to_item
+from dynastack.model import Entity, Key, to_item
 from dynastack.model.codec import _PLANS, entity_from_wire, entity_to_wire
 from dynastack.model.value_encoders import enc_any
 
@@ -200,3 +202,29 @@ def test_reads_validate() -> None:
     assert_decodes_alike(Rich, wire)
     with pytest.raises(ValueError, match="count"):
         entity_from_wire(Rich, wire)
+
+
+class Camel(Entity, table="codec-camel"):
+    """Aliases from a generator, and a subclass that inherits the declaration."""
+
+    model_config = ConfigDict(alias_generator=to_camel)
+    __key__ = Key(pk="CAMEL#{camel_id}")
+    camel_id: str
+    long_name: str | None = None
+    sort_order: int = 0
+
+
+class SubCamel(Camel):
+    extra_flag: bool = True
+
+
+def test_generated_aliases_and_inherited_declarations_encode_alike() -> None:
+    camel = Camel(camel_id="c", long_name="n", sort_order=2)
+    wire = entity_to_wire(camel)
+    assert list(wire) == ["camelId", "longName", "sortOrder", "PK", "_type"]
+    assert_encodes_alike(camel)
+    assert_decodes_alike(Camel, wire)
+    sub = SubCamel(camel_id="s")
+    assert entity_to_wire(sub)["extraFlag"] == {"BOOL": True}
+    assert_encodes_alike(sub)
+    assert_decodes_alike(SubCamel, entity_to_wire(sub))

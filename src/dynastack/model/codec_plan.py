@@ -35,7 +35,7 @@ from typing import Any, Final, get_args, get_origin
 import annotated_types
 from pydantic import AfterValidator, BaseModel, BeforeValidator, PlainValidator, WrapValidator
 from pydantic.fields import FieldInfo
-from pydantic_core import SchemaSerializer, SchemaValidator
+from pydantic_core import SchemaSerializer
 
 from dynastack.core.keys import KeyTemplate
 from dynastack.model import value_encoders
@@ -149,10 +149,16 @@ def _renderer(template: KeyTemplate) -> Callable[[Mapping[str, Any]], Any]:
 
 @dataclass(frozen=True, slots=True)
 class Plan:
-    """What the codec does for one class; ``None`` members mean "take the reference path"."""
+    """What the codec does for one class.
+
+    ``encode`` is None when the class must take the reference path; ``validate_directly`` says
+    whether its validator may be called as ``model_validate`` would (not overridden, no schema
+    upgrades to apply first). The validator and serializer are looked up on each call, so a
+    ``model_rebuild`` is honoured.
+    """
 
     encode: Encoder | None
-    validate: Callable[[Any], Any] | None
+    validate_directly: bool
 
 
 def plan_for(cls: type[Entity]) -> Plan | None:
@@ -160,23 +166,16 @@ def plan_for(cls: type[Entity]) -> Plan | None:
     if not cls.__pydantic_complete__:
         return None
     meta: EntityMeta = cls.__dynastack__
-    validator = cls.__pydantic_validator__
-    validate = None
-    if (
-        isinstance(validator, SchemaValidator)
-        and meta.schema_version == 1
-        and getattr(cls.model_validate, "__func__", None)
-        is getattr(BaseModel.model_validate, "__func__", BaseModel)
-    ):
-        validate = validator.validate_python
-    return Plan(_encoder(cls, meta), validate)
+    direct = meta.schema_version == 1 and getattr(cls.model_validate, "__func__", None) is getattr(
+        BaseModel.model_validate, "__func__", BaseModel
+    )
+    return Plan(_encoder(cls, meta), direct)
 
 
 def _encoder(cls: type[Entity], meta: EntityMeta) -> Encoder | None:
-    serializer = cls.__pydantic_serializer__
     decorators = cls.__pydantic_decorators__
     if (
-        not isinstance(serializer, SchemaSerializer)
+        not isinstance(cls.__pydantic_serializer__, SchemaSerializer)
         or cls.model_dump is not BaseModel.model_dump
         or decorators.model_serializers
         or cls.model_config.get("extra") == "allow"
@@ -214,7 +213,7 @@ def _encoder(cls: type[Entity], meta: EntityMeta) -> Encoder | None:
     source.markers(meta.entity_type, meta.schema_version)
     if any(type(k) is not str or not k for k in source.attributes):
         return None  # encode_item refuses these names; let it say so
-    return source.compile(cls.__name__, serializer, frozenset(dumped) or None)
+    return source.compile(cls.__name__, frozenset(dumped) or None)
 
 
 _INLINE: Final[dict[type, str]] = {
@@ -295,14 +294,12 @@ class _Source:
         if schema_version != 1:
             self.lines.append(f'out[VERSION_ATTR] = {{"N": {self._const(str(schema_version))}}}')
 
-    def compile(
-        self, owner: str, serializer: SchemaSerializer, include: frozenset[str] | None
-    ) -> Encoder:
+    def compile(self, owner: str, include: frozenset[str] | None) -> Encoder:
         head = ["def encode_entity(entity):", "    values = entity.__dict__", "    out = {}"]
-        if include is not None:
-            self.names.update(serializer=serializer, include=include)
+        if include is not None:  # model_dump's own call, restricted to these fields
+            self.names.update(include=include)
             head.append(
-                "    dumped = serializer.to_python("
+                "    dumped = entity.__pydantic_serializer__.to_python("
                 "entity, include=include, by_alias=True, exclude_none=True)"
             )
         body = [f"    {line}" for line in self.lines]
