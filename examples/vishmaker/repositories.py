@@ -1,4 +1,5 @@
-"""VishMaker's repositories: projects, the requirement tree below them, the waitlist.
+"""VishMaker's repositories: projects and the requirement tree below them (the waitlist's is
+in waitlist.py); ``VishMaker`` holds all of them on one client.
 
 Projects are owner-scoped (``Project.user_id`` is an ``Owner`` field): every project operation
 runs on ``projects.for_owner(user_id)``, so the owner is in each write's condition and each
@@ -49,8 +50,6 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from pydantic import ValidationError
-
 from dynastack import Attr, Client, Entity, Update
 from dynastack.errors import ConditionalCheckFailed, InvalidRequest
 from dynastack.repository import Page, Repository, UnitOfWork
@@ -61,9 +60,8 @@ from examples.vishmaker.models import (
     Project,
     TestCase,
     UserFlow,
-    Waitlist,
-    WaitlistStatus,
 )
+from examples.vishmaker.waitlist import WaitlistRepository
 
 __all__ = [
     "CHILDREN",
@@ -326,73 +324,6 @@ class RequirementTree:
 def _childless(kind: type[Entity]) -> Any:
     """The delete condition of a node: no children (test cases have none by construction)."""
     return Attr("child_count") == 0 if kind in CHILDREN else None
-
-
-#: the waitlist's legal moves
-_NEXT: Mapping[WaitlistStatus, frozenset[WaitlistStatus]] = {
-    WaitlistStatus.PENDING: frozenset({WaitlistStatus.INVITED}),
-    WaitlistStatus.INVITED: frozenset({WaitlistStatus.JOINED}),
-    WaitlistStatus.JOINED: frozenset(),
-}
-
-
-class WaitlistRepository:
-    """The waitlist: join (idempotent), read, list by status, invite / mark joined, remove."""
-
-    def __init__(
-        self,
-        client: Client,
-        *,
-        env: str | None,
-        clock: Clock | None = None,
-        cursor_key: bytes | str | None = None,
-    ) -> None:
-        self.entries = Repository(Waitlist, client, env=env, clock=clock, cursor_key=cursor_key)
-
-    def join(self, email: str) -> Waitlist:
-        """Put ``email`` on the waitlist; joining twice returns the existing entry unchanged
-        (the seed's ``WaitlistEntity.create``)."""
-        try:
-            entry = Waitlist(email=email)
-        except ValidationError as error:
-            raise InvalidRequest(f"not an email address: {email!r}") from error
-        try:
-            return self.entries.create(entry)
-        except ConditionalCheckFailed:
-            found = self.get(email)
-            if found is None:  # deleted between the two calls: try once more
-                return self.entries.create(entry)
-            return found
-
-    def get(self, email: str) -> Waitlist | None:
-        """The entry, or ``None``."""
-        return self.entries.get(email=email)
-
-    def list_by_status(
-        self, status: WaitlistStatus, *, limit: int = 50, cursor: str | None = None
-    ) -> Page[Waitlist]:
-        """One page of the entries in ``status`` (``status-index``)."""
-        return self.entries.query("status-index", status=status, limit=limit, cursor=cursor)
-
-    def set_status(self, email: str, status: WaitlistStatus) -> Waitlist:
-        """Move an entry forward (pending → invited → joined), on condition that nobody moved
-        it meanwhile; an illegal move is ``InvalidRequest``."""
-        entry = self.get(email)
-        if entry is None:
-            raise ConditionalCheckFailed(
-                f"{email} is not on the waitlist", code="ConditionalCheckFailedException"
-            )
-        if status not in _NEXT[entry.status]:
-            raise InvalidRequest(
-                f"{email} is {entry.status.value}; it cannot become {status.value}"
-            )
-        return self.entries.update(
-            entry, status=status, condition=Attr("status") == entry.status.value
-        )
-
-    def remove(self, email: str) -> None:
-        """Take ``email`` off the list; ``ConditionalCheckFailed`` if it is not on it."""
-        self.entries.delete({"email": email})
 
 
 class VishMaker:
