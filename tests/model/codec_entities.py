@@ -142,6 +142,7 @@ class Custom(Entity, table="codec-custom"):
     maybe: Annotated[int, PlainSerializer(lambda v: -v)] | None = None
     upper: Upper = Upper("a")
     shouty: Shouty = Shouty.QUIET
+    odd_meta: list[Annotated[str, ["unhashable"]]] = Field(default_factory=lambda: ["m"])
     plain: str = "p"
 
 

@@ -79,8 +79,11 @@ def _plain_metadata(item: object) -> bool:
 
 
 def _plain_annotation(annotation: Any) -> bool:
-    if annotation in _PLAIN_TYPES:
-        return True
+    try:
+        if annotation in _PLAIN_TYPES:
+            return True
+    except TypeError:  # unhashable metadata somewhere inside (Annotated[str, ["x"]])
+        pass
     if isinstance(annotation, type) and issubclass(annotation, enum.Enum):
         return not hasattr(annotation, "__get_pydantic_core_schema__")
     origin = get_origin(annotation)
