@@ -48,12 +48,12 @@ BENCHES: list[Bench] = [
 def _extra_benches() -> list[Bench]:
     # later benchmarks register themselves by module; missing ones are simply not run
     found: list[Bench] = []
-    for name in ("entity", "repository"):
+    for name, needs_server in (("entity", False), ("repository", True)):
         try:
             module = __import__(f"bench.{name}", fromlist=["run"])
         except ImportError:
             continue
-        found.append((name, True, _adapter(module.run)))
+        found.append((name, needs_server, _adapter(module.run)))
     return found
 
 

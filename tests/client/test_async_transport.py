@@ -8,12 +8,13 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
-from test_transport import ScriptedServer, dynamodb_request, free_port, running_tls_server
 
 from dynastack.client.async_transport import AsyncHttpTransport
 from dynastack.client.transport import Timeouts
 from dynastack.core.wire import HttpRequest
 from dynastack.errors import ConnectError, InvalidRequest, RequestTimeout, TransportError
+
+from .test_transport import ScriptedServer, dynamodb_request, free_port, running_tls_server
 
 
 @pytest.fixture

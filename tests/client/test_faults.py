@@ -13,7 +13,6 @@ from contextlib import closing
 from dataclasses import replace
 
 import pytest
-from test_transport import ScriptedServer, dynamodb_request
 
 from dynastack.client.async_transport import AsyncHttpTransport
 from dynastack.client.transport import HttpTransport, Timeouts
@@ -35,6 +34,8 @@ from dynastack.testing.faults import (
     first_attempts,
     target_of,
 )
+
+from .test_transport import ScriptedServer, dynamodb_request
 
 
 @pytest.fixture

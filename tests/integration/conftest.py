@@ -10,10 +10,11 @@ from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import pytest
-from client_support import REGION, Driver, Tables, boto3_client
 
 from dynastack.client.async_client import AsyncClient
 from dynastack.client.client import Client
+
+from .client_support import REGION, Driver, Tables, boto3_client
 
 
 @pytest.fixture(params=["Client", "AsyncClient"])

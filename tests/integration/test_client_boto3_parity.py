@@ -17,9 +17,10 @@ from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
-from client_support import Driver, Tables, boto3_client
 
 from dynastack.errors import ConditionalCheckFailed, ResourceNotFound, TransactionCanceled
+
+from .client_support import Driver, Tables, boto3_client
 
 pytestmark = pytest.mark.integration
 

@@ -15,7 +15,6 @@ import uuid
 from typing import Any
 
 import pytest
-from client_support import REGION, Driver, Tables
 
 from dynastack.client.async_client import AsyncClient
 from dynastack.client.async_transport import AsyncHttpTransport
@@ -32,6 +31,8 @@ from dynastack.core.operations import (
 from dynastack.core.wire import HttpRequest
 from dynastack.errors import IdempotentParameterMismatch, TransportError
 from dynastack.testing.faults import AsyncFaultTransport, DropReply, FaultTransport, target_of
+
+from .client_support import REGION, Driver, Tables
 
 pytestmark = pytest.mark.integration
 

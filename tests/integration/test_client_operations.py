@@ -9,7 +9,6 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from client_support import Driver, Tables
 
 from dynastack.core.operations import (
     BatchGetItem,
@@ -47,6 +46,8 @@ from dynastack.errors import (
     TransactionCanceled,
     ValidationFailed,
 )
+
+from .client_support import Driver, Tables
 
 pytestmark = pytest.mark.integration
 

@@ -18,7 +18,16 @@ from decimal import Decimal
 from typing import Any
 
 import orjson
-from codec_entities import (
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from pydantic_core import TzInfo
+
+from dynastack.core.values import decode_item, encode_item
+from dynastack.errors import EncodingError
+from dynastack.model import from_item, to_item
+from dynastack.model.codec import _PLANS, entity_from_wire, entity_to_wire
+
+from .codec_entities import (
     Color,
     Custom,
     Inner,
@@ -31,14 +40,6 @@ from codec_entities import (
     assert_encodes_alike,
     holds_model,
 )
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
-from pydantic_core import TzInfo
-
-from dynastack.core.values import decode_item, encode_item
-from dynastack.errors import EncodingError
-from dynastack.model import from_item, to_item
-from dynastack.model.codec import _PLANS, entity_from_wire, entity_to_wire
 
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

@@ -12,7 +12,16 @@ from typing import Any
 
 import orjson
 import pytest
-from codec_entities import (
+from pydantic import ConfigDict
+from pydantic.alias_generators import to_camel
+from pydantic_core import TzInfo
+
+from dynastack.core.values import encode, encode_item
+from dynastack.model import Entity, Key, to_item
+from dynastack.model.codec import _PLANS, entity_from_wire, entity_to_wire
+from dynastack.model.value_encoders import enc_any
+
+from .codec_entities import (
     Audited,
     Expiring,
     Inner,
@@ -26,14 +35,6 @@ from codec_entities import (
     assert_encodes_alike,
     outcome,
 )
-from pydantic import ConfigDict
-from pydantic.alias_generators import to_camel
-from pydantic_core import TzInfo
-
-from dynastack.core.values import encode, encode_item
-from dynastack.model import Entity, Key, to_item
-from dynastack.model.codec import _PLANS, entity_from_wire, entity_to_wire
-from dynastack.model.value_encoders import enc_any
 
 
 def test_key_order_and_markers_match_to_item() -> None:

@@ -14,11 +14,12 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from ops_sample_app import app as sample_app
 
 from dynastack.client.client import Client
 from dynastack.errors import ResourceNotFound
 from dynastack.model import App, TableSpec
+
+from .ops_sample_app import app as sample_app
 
 REGION = "us-east-1"  # the region the CLI picks for a loopback endpoint
 

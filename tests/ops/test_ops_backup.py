@@ -16,7 +16,6 @@ from typing import Any
 
 import orjson
 import pytest
-from ops_sample_app import app as sample_app
 
 from dynastack.client.client import Client
 from dynastack.client.transport import HttpTransport
@@ -27,6 +26,8 @@ from dynastack.model import TableSpec
 from dynastack.ops.backup import export_app
 from dynastack.ops.manifest import MANIFEST_NAME, file_digest, read_manifest
 from dynastack.ops.restore import MAX_ROUNDS, import_app
+
+from .ops_sample_app import app as sample_app
 
 pytestmark = pytest.mark.integration
 

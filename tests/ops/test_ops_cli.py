@@ -12,18 +12,19 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from ops_sample_app import app as sample_app
-from test_ops_backup import odd_items, put_all, stored
-from test_ops_doctor import closed_port
 from typer.testing import CliRunner, Result
 
 from dynastack.cli import app as cli
 from dynastack.client.client import Client
 from dynastack.model import TableSpec
 
+from .ops_sample_app import app as sample_app
+from .test_ops_backup import odd_items, put_all, stored
+from .test_ops_doctor import closed_port
+
 pytestmark = pytest.mark.integration
 
-APP = "ops_sample_app:app"
+APP = "tests.ops.ops_sample_app:app"
 MakeTables = Callable[..., list[TableSpec]]
 
 
@@ -134,7 +135,9 @@ def test_seed_calls_the_apps_seed_function(
 
 
 def test_seed_without_a_seed_function_is_a_clear_error(env: str, dynamodb_endpoint: str) -> None:
-    result = run("seed", "ops_sample_app:unseeded", "--env", env, "--endpoint", dynamodb_endpoint)
+    result = run(
+        "seed", "tests.ops.ops_sample_app:unseeded", "--env", env, "--endpoint", dynamodb_endpoint
+    )
     assert result.exit_code == 1
     assert result.stderr.startswith("error: app 'ops-unseeded' has no seed function")
 

@@ -14,7 +14,6 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from ops_sample_app import app as sample_app
 
 from dynastack.client.client import Client
 from dynastack.core.retry import RetryPolicy
@@ -28,6 +27,8 @@ from dynastack.ops.doctor import (
     check_table,
     diagnose,
 )
+
+from .ops_sample_app import app as sample_app
 
 ORDERS, BLOBS = sample_app.table_specs(env="unit")
 TTL_ON = {"TimeToLiveDescription": {"TimeToLiveStatus": "ENABLED", "AttributeName": "expires_at"}}

@@ -6,14 +6,15 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from ops_sample_app import Blob, Order, unseeded
-from ops_sample_app import app as sample_app
 
 from dynastack.client.client import Client
 from dynastack.errors import ConfigurationError
 from dynastack.model import App, TableSpec
 from dynastack.ops.backup import count_items
 from dynastack.ops.seeding import call_seed, run_seed
+
+from .ops_sample_app import Blob, Order, unseeded
+from .ops_sample_app import app as sample_app
 
 
 def test_call_seed_passes_the_contract_arguments() -> None:

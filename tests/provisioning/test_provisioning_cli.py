@@ -24,7 +24,7 @@ from dynastack.provisioning import ensure_table
 
 pytestmark = pytest.mark.integration
 
-APP = "prov_sample_app:app"
+APP = "tests.provisioning.prov_sample_app:app"
 
 
 @pytest.fixture

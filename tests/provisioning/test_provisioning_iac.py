@@ -124,7 +124,7 @@ def test_names_are_made_valid_for_each_tool(logical: str, cfn: str, tf: str) -> 
 
 def test_the_export_command_prints_json(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.syspath_prepend(str(Path(__file__).parent))
-    args = ["tables", "export", "prov_sample_app:app", "--env", "prod"]
+    args = ["tables", "export", "tests.provisioning.prov_sample_app:app", "--env", "prod"]
     result = CliRunner().invoke(cli, args)
     assert result.exit_code == 0, result.output
     resources = json.loads(result.stdout)["Resources"]

@@ -7,10 +7,11 @@ from datetime import UTC, datetime
 from uuid import uuid4
 
 import pytest
-from cicd_support import Clock
 
 from dynastack import Client
 from examples.cicd import CICD, create_tables, drop_tables
+
+from .cicd_support import Clock
 
 
 @pytest.fixture(scope="module")

@@ -6,11 +6,12 @@ from datetime import timedelta
 from uuid import uuid4
 
 import pytest
-from cicd_support import Clock
 
 from dynastack import Client
 from dynastack.errors import ConditionalCheckFailed
 from examples.cicd import CICD, AgentRepository, AgentStatus
+
+from .cicd_support import Clock
 
 pytestmark = pytest.mark.integration
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from cicd_support import Clock
 from examples.cicd.models import JOB_SHARDS, JOBS_BY_TIME, day_of, time_key
 
 from dynastack import Client
 from examples.cicd import CICD, Job, JobStatus, app
+
+from .cicd_support import Clock
 
 pytestmark = pytest.mark.integration
 

@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from cicd_support import Clock
 from pydantic import ValidationError
 
 from dynastack import Client
 from dynastack.errors import ConditionalCheckFailed, InvalidCursor
 from examples.cicd import CICD, SessionToken
+
+from .cicd_support import Clock
 
 pytestmark = pytest.mark.integration
 

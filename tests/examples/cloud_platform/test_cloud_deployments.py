@@ -8,7 +8,6 @@ from typing import Any
 from uuid import uuid4
 
 import pytest
-from conftest import CURSOR_KEY, Clock
 from examples.cloud_platform.models import (
     DEPLOYMENT_ID,
     Deployment,
@@ -28,6 +27,8 @@ from dynastack.errors import (
     VersionConflict,
 )
 from examples.cloud_platform import CloudPlatform, DeploymentRepository, Removal, app
+
+from .conftest import CURSOR_KEY, Clock
 
 pytestmark = pytest.mark.integration
 

@@ -7,13 +7,14 @@ from datetime import UTC, datetime, timedelta
 from uuid import uuid4
 
 import pytest
-from conftest import Clock
 from examples.cloud_platform.models import LogEntry, LogLevel, Metric
 from examples.cloud_platform.records import SAMPLE_ATTEMPTS
 
 from dynastack import Client
 from dynastack.errors import ConditionalCheckFailed
 from examples.cloud_platform import CloudPlatform, app
+
+from .conftest import Clock
 
 pytestmark = pytest.mark.integration
 

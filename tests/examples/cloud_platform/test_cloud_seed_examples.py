@@ -26,7 +26,6 @@ from typing import Any
 from uuid import UUID, uuid4
 
 import pytest
-from conftest import CURSOR_KEY, Clock, drop_tables, make_tables
 from examples.cloud_platform.models import (
     Deployment,
     DeploymentStatus,
@@ -43,6 +42,8 @@ from dynastack import Client
 from dynastack.core.values import encode, encode_item
 from dynastack.errors import VersionConflict
 from examples.cloud_platform import CloudPlatform, app
+
+from .conftest import CURSOR_KEY, Clock, drop_tables, make_tables
 
 pytestmark = pytest.mark.integration
 

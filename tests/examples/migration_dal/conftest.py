@@ -7,10 +7,11 @@ from datetime import UTC, datetime
 from uuid import uuid4
 
 import pytest
-from migration_dal_support import TickingClock
 
 from dynastack import Client
 from examples.migration_dal import create_tables, drop_tables
+
+from .migration_dal_support import TickingClock
 
 
 @pytest.fixture(scope="module")

@@ -12,11 +12,12 @@ from uuid import uuid4
 import pytest
 from examples.migration_dal.categories import CategoryRepository
 from examples.migration_dal.products import ProductRepository, SellerStats
-from migration_dal_support import TickingClock
 
 from dynastack import Client
 from dynastack.errors import ConditionalCheckFailed, InvalidRequest
 from examples.migration_dal import Category, Product
+
+from .migration_dal_support import TickingClock
 
 pytestmark = pytest.mark.integration
 

@@ -7,7 +7,6 @@ from uuid import uuid4
 
 import pytest
 from examples.migration_dal.orders import CartProblem, CartSummary
-from migration_dal_support import TickingClock
 
 from dynastack import Client
 from dynastack.client.transport import HttpTransport
@@ -15,6 +14,8 @@ from dynastack.core.wire import HttpRequest
 from dynastack.errors import ConditionalCheckFailed, InvalidRequest
 from dynastack.testing.faults import FaultTransport, target_of
 from examples.migration_dal import Category, OrderLine, OrderStatus, Product, Shop, User
+
+from .migration_dal_support import TickingClock
 
 pytestmark = pytest.mark.integration
 

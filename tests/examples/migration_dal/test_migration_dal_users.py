@@ -6,12 +6,13 @@ from uuid import uuid4
 
 import pytest
 from examples.migration_dal.users import UserRepository
-from migration_dal_support import TickingClock
 
 from dynastack import Client
 from dynastack.core.values import decode_item
 from dynastack.errors import ConditionalCheckFailed, InvalidRequest
 from examples.migration_dal import Profile, User
+
+from .migration_dal_support import TickingClock
 
 pytestmark = pytest.mark.integration
 

@@ -7,10 +7,11 @@ from datetime import UTC, datetime
 from uuid import uuid4
 
 import pytest
-from vishmaker_support import CURSOR_KEY, TickingClock
 
 from dynastack import Client
 from examples.vishmaker import VishMaker, create_tables, drop_tables
+
+from .vishmaker_support import CURSOR_KEY, TickingClock
 
 
 @pytest.fixture(scope="module")

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import pytest
 from examples.vishmaker.seed import DEMO_USERS
-from vishmaker_support import assert_no_orphans
 
 from dynastack import Client
 from dynastack.ops import count_items, diagnose, run_seed
 from examples.vishmaker import Project, VishMaker, WaitlistStatus, app
+
+from .vishmaker_support import assert_no_orphans
 
 #: the seed's tables: default name (for env "prod"), variable, hash key, range key, indexes
 SEED_TABLES = [

@@ -12,7 +12,6 @@ import json
 from typing import Any
 
 import pytest
-from vishmaker_support import CURSOR_KEY
 
 from dynastack import Client
 from dynastack.client.transport import HttpTransport
@@ -20,6 +19,8 @@ from dynastack.core.wire import HttpRequest
 from dynastack.errors import ConfigurationError
 from dynastack.testing.faults import FaultTransport, target_of
 from examples.vishmaker import VishMaker, WaitlistStatus, app, policy
+
+from .vishmaker_support import CURSOR_KEY
 
 REGION, ACCOUNT = "eu-west-1", "123456789012"
 ARN = f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/"

@@ -7,7 +7,6 @@ import json
 from uuid import UUID, uuid4
 
 import pytest
-from vishmaker_support import CURSOR_KEY, assert_no_orphans
 
 from dynastack import Client, Entity
 from dynastack.client.transport import HttpTransport
@@ -23,6 +22,8 @@ from examples.vishmaker import (
     UserFlow,
     VishMaker,
 )
+
+from .vishmaker_support import CURSOR_KEY, assert_no_orphans
 
 pytestmark = pytest.mark.integration
 
