@@ -19,7 +19,7 @@ STAMP := $(VENV)/.dynastack-setup.stamp
 
 help:
 	@echo "make setup   virtualenv in $(VENV), Java 17+, the DynamoDB Local jar"
-	@echo "make serve   run DynamoDB Local on disk in .dynastack/data (Ctrl-C stops it)"
+	@echo "make serve   DynamoDB Local on disk, the example tables and demo data (Ctrl-C stops)"
 	@echo "make test    ruff, ruff format --check, mypy, lint-imports, pytest"
 	@echo "make bench   the benchmarks (python -m bench)"
 	@echo "make clean   stop DynamoDB Local, remove caches and .dynastack/"
@@ -34,7 +34,7 @@ setup: $(STAMP)
 	@$(BIN)/dynastack local install
 
 serve: setup
-	$(BIN)/dynastack local start --foreground --data-dir .dynastack/data
+	scripts/serve.sh
 
 test: setup
 	$(BIN)/ruff check src tests bench examples
