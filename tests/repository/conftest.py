@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
-from repository_support import Kit
 
 from dynastack.client.async_client import AsyncClient
 from dynastack.client.client import Client
+
+from .repository_support import Kit
 
 
 @pytest.fixture
@@ -25,13 +26,13 @@ async def kit(
     aclient = AsyncClient.local(dynamodb_endpoint) if request.param == "async" else None
     made = Kit(request.param, dynamodb_endpoint, sync_client, aclient)
     yield made
-    made.cleanup()
+    await made.cleanup()
     if aclient is not None:
         await aclient.aclose()
 
 
 @pytest.fixture
-def sync_kit(dynamodb_endpoint: str, sync_client: Client) -> Iterator[Kit]:
+async def sync_kit(dynamodb_endpoint: str, sync_client: Client) -> AsyncIterator[Kit]:
     made = Kit("sync", dynamodb_endpoint, sync_client, None)
     yield made
-    made.cleanup()
+    await made.cleanup()

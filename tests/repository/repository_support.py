@@ -76,6 +76,7 @@ class Kit:
     client: Client
     aclient: AsyncClient | None
     tables: dict[int, str] = field(default_factory=dict)
+    extra_clients: list[Client | AsyncClient] = field(default_factory=list)
 
     def table(self, entity: type[Entity]) -> str:
         """A fresh physical table for ``entity``'s table declaration (shared per test)."""
@@ -103,7 +104,27 @@ class Kit:
         options.setdefault("table_name", self.table(entity))
         return Repository(entity, self.client, **options)
 
-    def cleanup(self) -> None:
+    def through(
+        self, transport: Callable[[bool], Any], entity: type[Entity], **options: Any
+    ) -> Shell:
+        """A repository on the entity's table whose client sends through
+        ``transport(is_async)`` (a fault injector wrapping a real transport)."""
+        options.setdefault("cursor_key", CURSOR_KEY)
+        options.setdefault("table_name", self.table(entity))
+        if self.mode == "async":
+            aclient = AsyncClient.local(self.endpoint, transport=transport(True))
+            self.extra_clients.append(aclient)
+            return Shell(AsyncRepository(entity, aclient, **options))
+        client = Client.local(self.endpoint, transport=transport(False))
+        self.extra_clients.append(client)
+        return Shell(Repository(entity, client, **options))
+
+    async def cleanup(self) -> None:
         for name in self.tables.values():
             with contextlib.suppress(Exception):
                 self.client.delete_table(TableName=name)
+        for client in self.extra_clients:
+            if isinstance(client, AsyncClient):
+                await client.aclose()
+            else:
+                client.close()

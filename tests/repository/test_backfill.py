@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 import pytest
-from repository_support import Kit
 
 from dynastack.core.operations import GetItem, UpdateItem
 from dynastack.errors import InvalidRequest
@@ -19,6 +18,8 @@ from dynastack.repository import abackfill, backfill
 from dynastack.repository.backfill import _Run, _upgrade
 from dynastack.repository.plans import EntityPlans
 from dynastack.repository.steps import run
+
+from .repository_support import Kit
 
 pytestmark = pytest.mark.integration
 

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from repository_entities import Counter, Deployment, Entry, Stack
-from repository_support import Kit
 
 from dynastack.errors import InvalidRequest
+
+from .repository_entities import Counter, Deployment, Entry, Stack
+from .repository_support import Kit
 
 pytestmark = pytest.mark.integration
 

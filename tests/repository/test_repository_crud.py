@@ -6,14 +6,15 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
-from repository_entities import Counter, Deployment, Stack, Status
-from repository_support import Clock, Kit
 
 from dynastack.core.expressions import Attr
 from dynastack.core.operations import GetItem
 from dynastack.core.updates import Update
 from dynastack.errors import ConditionalCheckFailed, InvalidRequest, VersionConflict
 from dynastack.model.meta import TYPE_ATTR, WRITE_TOKEN_ATTR
+
+from .repository_entities import Counter, Deployment, Stack, Status
+from .repository_support import Clock, Kit
 
 pytestmark = pytest.mark.integration
 

@@ -10,14 +10,15 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from repository_entities import Entry, Session
-from repository_support import CURSOR_KEY, Clock, Kit, Shell
 
 from dynastack.client.client import Client
 from dynastack.core.expressions import Attr
 from dynastack.errors import InvalidCursor
 from dynastack.model import TableSpec
 from dynastack.repository import Repository
+
+from .repository_entities import Entry, Session
+from .repository_support import CURSOR_KEY, Clock, Kit, Shell
 
 pytestmark = pytest.mark.integration
 

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncGenerator, Generator
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from repository_entities import Deployment, Entry, Stack, Status
-from repository_support import Clock, Kit
 
 from dynastack.core.expressions import Attr
 from dynastack.errors import InvalidRequest
 from dynastack.repository import begins_with, between, ge, gt, le, lt
+
+from .repository_entities import Deployment, Entry, Stack, Status
+from .repository_support import Clock, Kit
 
 pytestmark = pytest.mark.integration
 
@@ -155,10 +157,11 @@ async def test_stopping_a_parallel_scan_early_releases_its_workers(kit: Kit) -> 
     repo = kit.repo(Entry)
     await repo.batch_write(puts=[Entry(feed=f"f{n % 5}", seq=n) for n in range(300)])
     iterator = repo.repo.scan(segments=4)
-    if kit.mode == "async":
-        first = [await anext(iterator)]  # type: ignore[call-overload]
-        await iterator.aclose()  # type: ignore[union-attr]
+    if isinstance(iterator, AsyncGenerator):
+        first = [await anext(iterator)]
+        await iterator.aclose()  # cancels the segment tasks
     else:
-        first = [next(iterator)]  # type: ignore[call-overload]
-        iterator.close()  # type: ignore[union-attr]
+        assert isinstance(iterator, Generator)
+        first = [next(iterator)]
+        iterator.close()  # stops the segment threads
     assert len(first) == 1

@@ -10,8 +10,6 @@ from __future__ import annotations
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from repository_entities import Counter, Entry
-from repository_support import Kit
 
 from dynastack.core.expressions import Attr
 from dynastack.core.updates import Update
@@ -19,6 +17,9 @@ from dynastack.repository import writes
 from dynastack.repository.cursors import CursorSealer
 from dynastack.repository.plans import EntityPlans
 from dynastack.repository.queries import query_shape
+
+from .repository_entities import Counter, Entry
+from .repository_support import Kit
 
 PROTECTED = {"PK", "SK", "_type", "_sv", "_wt", "name", "feed", "seq", "kind", "rank"}
 names = st.text(min_size=1, max_size=40).filter(lambda s: s not in PROTECTED)

@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from repository_entities import Counter, Deployment, Session
-from repository_support import Clock, Kit
 
 from dynastack.core.updates import Update
 from dynastack.errors import ConditionalCheckFailed, InvalidRequest, VersionConflict
+
+from .repository_entities import Counter, Deployment, Session
+from .repository_support import Clock, Kit
 
 pytestmark = pytest.mark.integration
 

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from repository_entities import Account, Counter
-from repository_support import Kit, Shell
 
 from dynastack.client.async_client import AsyncClient
 from dynastack.core.expressions import Attr
@@ -16,6 +14,9 @@ from dynastack.errors import (
     VersionConflict,
 )
 from dynastack.repository import Repository, UnitOfWork
+
+from .repository_entities import Account, Counter
+from .repository_support import Kit, Shell
 
 pytestmark = pytest.mark.integration
 

@@ -181,7 +181,7 @@ def commit_script(plans: Sequence[WritePlan[Any]], token: str) -> Script[None]:
             codes = {reason.code for reason in error.reasons if reason.code}
             if codes and codes <= {"TransactionConflict"} and conflicts < MAX_CONFLICT_RETRIES:
                 conflicts += 1
-                yield Sleep(backoff(conflicts, base=0.02))
+                yield Sleep(backoff(conflicts, base=0.005))
                 continue
             failed = [
                 (plan, reason)
@@ -198,7 +198,7 @@ def commit_script(plans: Sequence[WritePlan[Any]], token: str) -> Script[None]:
             if resends >= writes.MAX_RESENDS:
                 raise
             resends += 1
-            yield Sleep(backoff(resends, base=0.05))
+            yield Sleep(backoff(resends))
 
 
 def _item(item: Mapping[str, Any] | None) -> dict[str, Any] | None:

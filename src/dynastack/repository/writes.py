@@ -433,7 +433,7 @@ def perform(plan: WritePlan[E]) -> Script[E | None]:
             if resends >= MAX_RESENDS:
                 raise
             resends += 1
-            yield Sleep(backoff(resends, base=0.05))
+            yield Sleep(backoff(resends))
             continue
         if plan.kind == "update":
             return from_item(plan.plans.cls, result.attributes)
