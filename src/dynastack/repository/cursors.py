@@ -35,6 +35,7 @@ import binascii
 import hashlib
 import logging
 import os
+import re
 import secrets
 import threading
 from collections.abc import Mapping
@@ -62,6 +63,9 @@ _INVALID = (
     "invalid cursor: it was altered, belongs to another query or caller, or was made with "
     "another key"
 )
+
+#: what ``seal`` writes: unpadded base64url, nothing else
+_ALPHABET = re.compile(r"^[A-Za-z0-9_-]+$")
 
 _log = logging.getLogger("dynastack.repository")
 _process_key: bytes | None = None
@@ -153,7 +157,7 @@ class CursorSealer:
     def open(self, cursor: str, bound_to: bytes, *, now: float) -> dict[str, Any]:
         """The position sealed in ``cursor``; ``InvalidCursor`` unless it is intact, ours,
         bound to ``bound_to`` and not expired."""
-        if not isinstance(cursor, str) or not cursor or len(cursor) > _MAX_TOKEN:
+        if not isinstance(cursor, str) or len(cursor) > _MAX_TOKEN or not _ALPHABET.match(cursor):
             raise InvalidCursor(_INVALID)
         try:
             raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
