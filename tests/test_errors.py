@@ -75,3 +75,9 @@ def test_definition_error_keeps_a_stable_code() -> None:
     error = errors.DefinitionError("KEY_UNKNOWN_FIELD", "template names 'x'")
     assert error.code == "KEY_UNKNOWN_FIELD"
     assert str(error) == "[KEY_UNKNOWN_FIELD] template names 'x'"
+
+
+def test_repository_outcomes_are_typed_conditional_failures() -> None:
+    assert issubclass(errors.ItemNotFound, ConditionalCheckFailed)
+    assert issubclass(errors.ItemAlreadyExists, ConditionalCheckFailed)
+    assert not issubclass(errors.ItemNotFound, errors.ItemAlreadyExists)

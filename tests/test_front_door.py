@@ -7,7 +7,8 @@ import dynastack
 PINNED = {
     "TTL", "App", "AsyncClient", "Attr", "Client", "CreatedAt", "DynastackError", "Entity",
     "Index", "Key", "Owner", "Path", "Table", "TableSpec", "Update", "UpdatedAt", "Version",
-    "__version__", "auto_now", "errors",
+    "__version__", "auto_now", "errors", "AsyncRepository", "Page", "Repository", "UnitOfWork",
+    "begins_with", "between", "ge", "gt", "le", "lt",
 }  # fmt: skip
 
 

@@ -28,6 +28,18 @@ from dynastack.model import (
     Version,
     auto_now,
 )
+from dynastack.repository import (
+    AsyncRepository,
+    Page,
+    Repository,
+    UnitOfWork,
+    begins_with,
+    between,
+    ge,
+    gt,
+    le,
+    lt,
+)
 
 __version__ = "0.1.0"
 
@@ -35,6 +47,7 @@ __all__ = [
     "TTL",
     "App",
     "AsyncClient",
+    "AsyncRepository",
     "Attr",
     "Client",
     "CreatedAt",
@@ -43,13 +56,22 @@ __all__ = [
     "Index",
     "Key",
     "Owner",
+    "Page",
     "Path",
+    "Repository",
     "Table",
     "TableSpec",
+    "UnitOfWork",
     "Update",
     "UpdatedAt",
     "Version",
     "__version__",
     "auto_now",
+    "begins_with",
+    "between",
     "errors",
+    "ge",
+    "gt",
+    "le",
+    "lt",
 ]

@@ -21,7 +21,9 @@ the retry policy is a table lookup, not a chain of ``isinstance`` checks.
     ├── CircuitOpen                     the endpoint's breaker is open: fail fast
     └── ServiceError(code, message)     DynamoDB answered with an error
         ├── ConditionalCheckFailed      a condition was false (``item``: the old item if returned)
-        │   └── VersionConflict         optimistic locking lost (``current``: the stored item)
+        │   ├── VersionConflict         optimistic locking lost (``current``: the stored item)
+        │   ├── ItemNotFound            the item to change is missing (or outside the owner scope)
+        │   └── ItemAlreadyExists       create found the key taken
         ├── TransactionCanceled         ``reasons``: one per action
         ├── TransactionConflict         another transaction holds the item        [retryable]
         ├── TransactionInProgress       same token still running                  [retryable]
@@ -65,7 +67,9 @@ __all__ = [
     "IdempotentParameterMismatch",
     "InvalidCursor",
     "InvalidRequest",
+    "ItemAlreadyExists",
     "ItemCollectionSizeLimitExceeded",
+    "ItemNotFound",
     "ItemTooLarge",
     "LimitExceeded",
     "LocalServerError",
@@ -198,6 +202,18 @@ class VersionConflict(ConditionalCheckFailed):
     def __init__(self, message: str, *, current: Any = None, **kwargs: Any) -> None:
         super().__init__(message, **kwargs)
         self.current = current
+
+
+class ItemNotFound(ConditionalCheckFailed):
+    """The item to update or delete does not exist, has expired, or is another owner's.
+
+    The three cases are deliberately indistinguishable (an owner scope must not reveal that
+    someone else's item exists); an API maps this to 404.
+    """
+
+
+class ItemAlreadyExists(ConditionalCheckFailed):
+    """``create`` found an item with the same key; an API maps this to 409."""
 
 
 @dataclass(frozen=True, slots=True)

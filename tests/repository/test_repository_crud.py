@@ -10,7 +10,13 @@ import pytest
 from dynastack.core.expressions import Attr
 from dynastack.core.operations import GetItem
 from dynastack.core.updates import Update
-from dynastack.errors import ConditionalCheckFailed, InvalidRequest, VersionConflict
+from dynastack.errors import (
+    ConditionalCheckFailed,
+    InvalidRequest,
+    ItemAlreadyExists,
+    ItemNotFound,
+    VersionConflict,
+)
 from dynastack.model.meta import TYPE_ATTR, WRITE_TOKEN_ATTR
 
 from .repository_entities import Counter, Deployment, Stack, Status
@@ -47,7 +53,7 @@ async def test_create_then_get_returns_the_stored_entity(kit: Kit) -> None:
 async def test_create_of_an_existing_key_fails_with_already_exists(kit: Kit) -> None:
     repo = kit.repo(Deployment)
     await repo.create(deployment())
-    with pytest.raises(ConditionalCheckFailed, match="already exists") as caught:
+    with pytest.raises(ItemAlreadyExists, match="already exists") as caught:
         await repo.create(deployment(organization="Other"))
     assert not isinstance(caught.value, VersionConflict)
     assert (await repo.get(deployment_id="D000001")).organization == "MyOrg"
@@ -150,9 +156,9 @@ async def test_update_with_raw_changes_and_a_condition(kit: Kit) -> None:
 
 async def test_update_and_delete_of_a_missing_item_raise_not_found(kit: Kit) -> None:
     repo = kit.repo(Counter)
-    with pytest.raises(ConditionalCheckFailed, match="not found"):
+    with pytest.raises(ItemNotFound, match="not found"):
         await repo.update({"name": "nope"}, value=1)
-    with pytest.raises(ConditionalCheckFailed, match="not found"):
+    with pytest.raises(ItemNotFound, match="not found"):
         await repo.delete({"name": "nope"})
     assert await repo.get(name="nope") is None  # update did not upsert
 

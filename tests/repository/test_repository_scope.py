@@ -7,7 +7,13 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from dynastack.core.updates import Update
-from dynastack.errors import ConditionalCheckFailed, InvalidRequest, VersionConflict
+from dynastack.errors import (
+    ConditionalCheckFailed,
+    InvalidRequest,
+    ItemAlreadyExists,
+    ItemNotFound,
+    VersionConflict,
+)
 
 from .repository_entities import Counter, Deployment, Session
 from .repository_support import Clock, Kit
@@ -53,7 +59,7 @@ async def test_writes_to_another_owners_item_fail_exactly_like_a_missing_item(ki
     with pytest.raises(ConditionalCheckFailed) as missing:
         await alice.update(key, note="x")
     for error in errors:
-        assert type(error) is type(missing.value) is ConditionalCheckFailed
+        assert type(error) is type(missing.value) is ItemNotFound
         assert not isinstance(error, VersionConflict)
         assert str(error) == str(missing.value)
         assert error.raw_item is None  # nothing of bob's item reaches alice
@@ -63,9 +69,9 @@ async def test_put_over_another_owners_key_is_refused_and_changes_nothing(kit: K
     repo = kit.repo(Deployment)
     alice, bob = repo.for_owner("alice"), repo.for_owner("bob")
     theirs = await bob.create(deployment(3, owner="bob"))
-    with pytest.raises(ConditionalCheckFailed, match="already exists"):
+    with pytest.raises(ItemAlreadyExists, match="already exists"):
         await alice.put(theirs)
-    with pytest.raises(ConditionalCheckFailed, match="already exists"):
+    with pytest.raises(ItemAlreadyExists, match="already exists"):
         await alice.create(deployment(3))
     assert await repo.get(deployment_id="D000003") == theirs
     with pytest.raises(InvalidRequest, match="cannot change the owner"):
@@ -136,9 +142,9 @@ async def test_expired_items_are_hidden_on_every_read_path(kit: Kit) -> None:
     assert sorted(s.session_id for s in await repo.collect("scan", segments=2)) == live
     found = await repo.batch_get([{"session_id": f"s{n:03d}"} for n in range(12)])
     assert [s.session_id for s in found] == live
-    with pytest.raises(ConditionalCheckFailed, match="not found"):
+    with pytest.raises(ItemNotFound, match="not found"):
         await repo.update({"session_id": "s000"}, data="revived")
-    with pytest.raises(ConditionalCheckFailed, match="not found"):
+    with pytest.raises(ItemNotFound, match="not found"):
         await repo.delete({"session_id": "s003"})
     # an expired item's key is free again
     again = await repo.create(session(0, T0 + timedelta(hours=1)))

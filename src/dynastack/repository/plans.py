@@ -44,6 +44,8 @@ from dynastack.errors import (
     ConditionalCheckFailed,
     DynastackError,
     InvalidRequest,
+    ItemAlreadyExists,
+    ItemNotFound,
     VersionConflict,
 )
 from dynastack.model.app import App
@@ -298,11 +300,11 @@ class EntityPlans(Generic[E]):
 
     def not_found(self, key: Mapping[str, Any]) -> ConditionalCheckFailed:
         """The error for a missing item; identical for an item hidden from this scope."""
-        return ConditionalCheckFailed(f"{self.describe(key)} not found", code=_CONDITION_CODE)
+        return ItemNotFound(f"{self.describe(key)} not found", code=_CONDITION_CODE)
 
     def already_exists(self, key: Mapping[str, Any]) -> ConditionalCheckFailed:
         """The error for a create whose key is taken."""
-        return ConditionalCheckFailed(f"{self.describe(key)} already exists", code=_CONDITION_CODE)
+        return ItemAlreadyExists(f"{self.describe(key)} already exists", code=_CONDITION_CODE)
 
     def explain(
         self,
