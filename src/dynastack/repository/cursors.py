@@ -132,7 +132,7 @@ def binding(*parts: object) -> bytes:
 class CursorSealer:
     """Seals positions into cursors and opens them again, with one AES-256-GCM key."""
 
-    __slots__ = ("_aead", "ttl")
+    __slots__ = ("_aead", "_environ", "ttl")
 
     def __init__(
         self,
@@ -141,17 +141,24 @@ class CursorSealer:
         ttl: float = DEFAULT_TTL,
         environ: Mapping[str, str] | None = None,
     ) -> None:
-        raw = parse_key(key) if key is not None else _default_key(environ or os.environ)
-        self._aead = AESGCM(raw)
+        # an explicit key is checked now; the default key is made on first use, so that a
+        # repository that never pages (a seed script, say) neither warns nor needs one
+        self._aead: AESGCM | None = AESGCM(parse_key(key)) if key is not None else None
+        self._environ = environ
         if ttl <= 0:
             raise ConfigurationError(f"cursor ttl must be > 0 seconds, got {ttl}")
         self.ttl = ttl
+
+    def _cipher(self) -> AESGCM:
+        if self._aead is None:
+            self._aead = AESGCM(_default_key(self._environ or os.environ))
+        return self._aead
 
     def seal(self, position: Mapping[str, Any], bound_to: bytes, *, now: float) -> str:
         """The cursor for ``position`` (a key: attribute → Python value), valid ``ttl`` s."""
         payload = orjson.dumps({"k": encode_item(position), "x": int(now + self.ttl)})
         nonce = secrets.token_bytes(_NONCE)
-        sealed = _VERSION + nonce + self._aead.encrypt(nonce, payload, bound_to)
+        sealed = _VERSION + nonce + self._cipher().encrypt(nonce, payload, bound_to)
         return base64.urlsafe_b64encode(sealed).rstrip(b"=").decode("ascii")
 
     def open(self, cursor: str, bound_to: bytes, *, now: float) -> dict[str, Any]:
@@ -167,7 +174,7 @@ class CursorSealer:
             raise InvalidCursor(_INVALID)
         nonce, sealed = raw[1 : 1 + _NONCE], raw[1 + _NONCE :]
         try:
-            payload = orjson.loads(self._aead.decrypt(nonce, sealed, bound_to))
+            payload = orjson.loads(self._cipher().decrypt(nonce, sealed, bound_to))
             expires = payload["x"]
             position = decode_item(payload["k"])
         except (InvalidTag, orjson.JSONDecodeError, KeyError, TypeError, DynastackError):
