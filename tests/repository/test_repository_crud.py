@@ -226,3 +226,20 @@ async def test_wrong_entity_class_is_refused(kit: Kit) -> None:
         await repo.create(Counter(name="x"))
     with pytest.raises(InvalidRequest, match="stores Deployment"):
         await repo.delete(Counter(name="x"))
+
+
+async def test_update_and_delete_by_key_check_an_expected_version(kit: Kit) -> None:
+    repo = kit.repo(Deployment)
+    created = await repo.create(deployment(7))
+    key = {"deployment_id": created.deployment_id}
+    with pytest.raises(VersionConflict) as caught:
+        await repo.update(key, expected_version=created.version + 1, note="late")
+    assert caught.value.current == created
+    done = await repo.update(key, expected_version=created.version, note="seen")
+    assert done.version == created.version + 1
+    with pytest.raises(VersionConflict):
+        await repo.delete(key, expected_version=created.version)
+    await repo.delete(key, expected_version=done.version)
+    assert await repo.get(**key) is None
+    with pytest.raises(InvalidRequest, match="no version field"):
+        await kit.repo(Counter).update({"name": "c"}, expected_version=1, value=1)

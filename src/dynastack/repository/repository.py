@@ -125,17 +125,31 @@ class Repository(Generic[E]):
         /,
         *,
         condition: Condition | None = None,
+        expected_version: int | None = None,
         **fields: Any,
     ) -> E:
-        """Change only ``fields`` (and ``changes``) of an existing item; the entity after it."""
-        plan = writes.update_plan(self._plans, target, changes, condition, fields)
+        """Change only ``fields`` (and ``changes``) of an existing item; the entity after it.
+
+        The version is checked against ``target`` when it is an entity, or against
+        ``expected_version`` (an update by key with the version a client saw).
+        """
+        plan = writes.update_plan(
+            self._plans, target, changes, condition, fields, expected_version=expected_version
+        )
         return self._run(writes.written(plan))
 
     def delete(
-        self, target: E | Mapping[str, Any], /, *, condition: Condition | None = None
+        self,
+        target: E | Mapping[str, Any],
+        /,
+        *,
+        condition: Condition | None = None,
+        expected_version: int | None = None,
     ) -> None:
-        """Delete an existing item (version-checked when an entity with a version is given)."""
-        self._run(writes.perform(writes.delete_plan(self._plans, target, condition)))
+        """Delete an existing item (version-checked when an entity with a version, or
+        ``expected_version``, is given)."""
+        plan = writes.delete_plan(self._plans, target, condition, expected_version=expected_version)
+        self._run(writes.perform(plan))
 
     def query(
         self,

@@ -327,16 +327,32 @@ def _field_update(plans: EntityPlans[E], changed: Mapping[str, Any]) -> Update:
     return update
 
 
+def _check_expected(plans: EntityPlans[Any], expected_version: int | None) -> None:
+    if expected_version is None:
+        return
+    if not plans.meta.version_field:
+        raise InvalidRequest(f"{plans.cls.__name__} has no version field: drop expected_version")
+    if isinstance(expected_version, bool) or not isinstance(expected_version, int):
+        raise InvalidRequest(f"expected_version must be an int, not {expected_version!r}")
+
+
 def update_plan(
     plans: EntityPlans[E],
     target: E | Mapping[str, Any],
     changes: Update | None,
     condition: Condition | None,
     fields: Mapping[str, object],
+    *,
+    expected_version: int | None = None,
 ) -> WritePlan[E]:
-    """Change only the given fields (and ``changes``) of an existing item."""
+    """Change only the given fields (and ``changes``) of an existing item.
+
+    The version is checked against the entity passed, or against ``expected_version`` (which
+    lets an API update by key with the version its client saw).
+    """
     meta = plans.meta
     entity, values = plans.target(target)
+    _check_expected(plans, expected_version)
     key = key_of(meta, values)
     _check_fields(plans, fields)
     _check_changes(plans, changes)
@@ -352,8 +368,12 @@ def update_plan(
     conditions: list[Condition] = [Attr(meta.pk.attr).exists(), *plans.scope_conditions(now)]
     if meta.version_field:
         attr = plans.attr(meta.version_field)
-        if entity is not None:
-            expected = getattr(entity, meta.version_field)
+        if entity is not None or expected_version is not None:
+            expected = (
+                expected_version
+                if expected_version is not None
+                else getattr(entity, meta.version_field)
+            )
             conditions.append(Attr(attr) == expected)
             update = update.set(attr, expected + 1)
             changed[meta.version_field] = expected + 1
@@ -375,17 +395,27 @@ def update_plan(
 
 
 def delete_plan(
-    plans: EntityPlans[E], target: E | Mapping[str, Any], condition: Condition | None
+    plans: EntityPlans[E],
+    target: E | Mapping[str, Any],
+    condition: Condition | None,
+    *,
+    expected_version: int | None = None,
 ) -> WritePlan[E]:
-    """Delete an existing item (version-checked when an entity with a version is given)."""
+    """Delete an existing item (version-checked when an entity with a version, or
+    ``expected_version``, is given)."""
     meta = plans.meta
     entity, values = plans.target(target)
+    _check_expected(plans, expected_version)
     key = key_of(meta, values)
     now = plans.now()
     conditions: list[Condition] = [Attr(meta.pk.attr).exists(), *plans.scope_conditions(now)]
     expected: int | None = None
-    if entity is not None and meta.version_field:
-        expected = getattr(entity, meta.version_field)
+    if meta.version_field and (entity is not None or expected_version is not None):
+        expected = (
+            expected_version
+            if expected_version is not None
+            else getattr(entity, meta.version_field)
+        )
         conditions.append(Attr(plans.attr(meta.version_field)) == expected)
     if condition is not None:
         conditions.append(condition)
