@@ -15,6 +15,10 @@ process, with a single warning: cursors then die with the process and differ bet
 
 Format: ``base64url(version ‖ nonce ‖ ciphertext ‖ tag)`` without padding; the plaintext is
 orjson of the position as wire AttributeValues (so key types round-trip exactly) and the expiry.
+Only that exact text opens: base64 decoders forgive a trailing newline, padding, and the unused
+low bits of the last character, so one cursor would have many spellings (a cache, a log or a
+rate limiter keyed on cursor text would see them as different). ``open`` re-encodes the bytes
+it decoded and compares with the text given, in constant time, before decrypting anything.
 
 Example:
     >>> sealer = CursorSealer(bytes(32))
@@ -33,6 +37,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import hmac
 import logging
 import os
 import re
@@ -64,8 +69,9 @@ _INVALID = (
     "another key"
 )
 
-#: what ``seal`` writes: unpadded base64url, nothing else
-_ALPHABET = re.compile(r"^[A-Za-z0-9_-]+$")
+#: what ``seal`` writes: unpadded base64url, nothing else (``fullmatch``: ``$`` would let a
+#: trailing newline through)
+_ALPHABET = re.compile(r"[A-Za-z0-9_-]+")
 
 _log = logging.getLogger("dynastack.repository")
 _process_key: bytes | None = None
@@ -164,12 +170,19 @@ class CursorSealer:
     def open(self, cursor: str, bound_to: bytes, *, now: float) -> dict[str, Any]:
         """The position sealed in ``cursor``; ``InvalidCursor`` unless it is intact, ours,
         bound to ``bound_to`` and not expired."""
-        if not isinstance(cursor, str) or len(cursor) > _MAX_TOKEN or not _ALPHABET.match(cursor):
+        if (
+            not isinstance(cursor, str)
+            or len(cursor) > _MAX_TOKEN
+            or not _ALPHABET.fullmatch(cursor)
+        ):
             raise InvalidCursor(_INVALID)
         try:
             raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         except (binascii.Error, ValueError):
             raise InvalidCursor(_INVALID) from None
+        canonical = base64.urlsafe_b64encode(raw).rstrip(b"=")
+        if not hmac.compare_digest(canonical, cursor.encode("ascii")):
+            raise InvalidCursor(_INVALID)  # another spelling of some bytes: not what we wrote
         if len(raw) < 1 + _NONCE + 16 or raw[:1] != _VERSION:
             raise InvalidCursor(_INVALID)
         nonce, sealed = raw[1 : 1 + _NONCE], raw[1 + _NONCE :]
