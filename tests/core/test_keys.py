@@ -308,3 +308,97 @@ def test_rendered_keys_are_stored_verbatim_and_found_by_prefix(
     assert [item["sk"]["S"] for item in found] == ["STACK#web#dev", "STACK#web#prod"]
     assert {item["pk"]["S"] for item in found} == {pk}
     assert [STACK.parse(item["sk"]["S"])["environment"] for item in found] == ["dev", "prod"]
+
+
+# --- unambiguous renders (issue 7 item 9) ----------------------------------------------
+
+OWNER_ORG = KeyTemplate("OWNER#{owner}#ORG#{org}")
+
+
+@pytest.mark.parametrize(
+    ("template", "values", "field", "literal"),
+    [
+        (OWNER_ORG, {"owner": "a#ORG#x", "org": "y"}, "owner", "#ORG#"),
+        (OWNER_ORG, {"owner": "a#ORG#", "org": "y"}, "owner", "#ORG#"),
+        (OWNER_ORG, {"owner": "a#ORG", "org": "y"}, "owner", "#ORG#"),  # straddles the join
+        (STACK, {"stack_name": "web#prod", "environment": "x"}, "stack_name", "#"),
+        (KeyTemplate("A#{x}##{y}"), {"x": "p#", "y": "q"}, "x", "##"),
+        (KeyTemplate("{x}|{y}|{z}"), {"x": "a", "y": "b|c", "z": "d"}, "y", "|"),
+    ],
+)
+def test_a_value_holding_the_literal_after_its_field_is_refused(
+    template: KeyTemplate, values: dict[str, object], field: str, literal: str
+) -> None:
+    message = f"the value of field {field!r} contains {literal!r}"
+    with pytest.raises(EncodingError, match=message):
+        template.render(values)
+    with pytest.raises(EncodingError, match=message):
+        template.prefix({name: values[name] for name in template.fields[:-1]})
+
+
+def test_the_issue_7_collision_cannot_be_rendered() -> None:
+    """Owner ``a`` with org ``x#ORG#y`` and owner ``a#ORG#x`` with org ``y`` rendered the same
+    partition key: the second is refused, the first (the last field is free) still renders."""
+    assert OWNER_ORG.render({"owner": "a", "org": "x#ORG#y"}) == "OWNER#a#ORG#x#ORG#y"
+    with pytest.raises(EncodingError, match="'owner' contains '#ORG#'"):
+        OWNER_ORG.render({"owner": "a#ORG#x", "org": "y"})
+    with pytest.raises(EncodingError, match="'owner' contains '#ORG#'"):
+        OWNER_ORG.prefix({"owner": "a#ORG#x"})  # begins_with would reach owner a's org x…
+    # the last field, and a field followed only by the tail, take any text
+    assert STACK.render({"stack_name": "web", "environment": "b#c#"}) == "STACK#web#b#c#"
+    assert KeyTemplate("{a}#").render({"a": "x#y"}) == "x#y#"
+    assert KeyTemplate("T#{a}").render({"a": "#T#"}) == "T##T#"
+
+
+AMBIGUOUS_TEXT = st.text(alphabet="#|ab", max_size=6)
+
+
+@st.composite
+def tricky(draw: st.DrawFn) -> tuple[KeyTemplate, list[dict[str, str]]]:
+    """A template f0 SEP f1 SEP … and several value sets drawn from the separators' alphabet."""
+    count = draw(st.integers(2, 3))
+    seps = [draw(st.text(alphabet="#|a", min_size=1, max_size=3)) for _ in range(count - 1)]
+    head, tail = draw(st.sampled_from(["", "K#"])), draw(st.sampled_from(["", "#"]))
+    template = head + "".join(
+        "{" + f"f{i}" + "}" + (seps[i] if i < count - 1 else "") for i in range(count)
+    )
+    sets = draw(
+        st.lists(st.fixed_dictionaries({f"f{i}": AMBIGUOUS_TEXT for i in range(count)}),
+                 min_size=2, max_size=6)
+    )  # fmt: skip
+    return KeyTemplate(template + tail), sets
+
+
+def _rendered(template: KeyTemplate, values: dict[str, str]) -> str | None:
+    try:
+        return str(template.render(values))
+    except InvalidRequest:
+        return None
+
+
+@settings(max_examples=500, deadline=None)
+@given(tricky())
+def test_every_accepted_render_and_prefix_has_one_reading(
+    case: tuple[KeyTemplate, list[dict[str, str]]],
+) -> None:
+    """Property: two value sets that render the same key are the same values, a rendered key
+    parses back to its values, and a key starting with an accepted prefix has that prefix's
+    values in its leading fields."""
+    template, sets = case
+    keys: dict[str, dict[str, str]] = {}
+    for values in sets:
+        key = _rendered(template, values)
+        if key is None:
+            continue
+        assert template.parse(key) == values
+        assert keys.setdefault(key, values) == values
+    for values in sets:
+        for cut in range(1, len(template.fields)):
+            leading = {name: values[name] for name in template.fields[:cut]}
+            try:
+                prefix = template.prefix(leading)
+            except InvalidRequest:
+                continue
+            for key, other in keys.items():
+                if key.startswith(prefix):
+                    assert {name: other[name] for name in leading} == leading

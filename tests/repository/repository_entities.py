@@ -100,3 +100,26 @@ class Session(Entity, table="repo-sessions"):
     user: Owner[str]
     expires_at: TTL[datetime]
     data: str = ""
+
+
+class Vault(Entity, table="repo-vaults"):
+    """An owned item with a secret text and a binary value: what must never leak (item 8) and
+    what ``.current`` must decode (item 11)."""
+
+    __key__ = Key(pk="VAULT#{vault_id}")
+    __indexes__ = (Index("ByOwner", pk="OWNER#{owner}", sk="vault_id"),)
+    vault_id: str
+    owner: Owner[str]
+    secret: str = ""
+    blob: bytes = b""
+    version: Version = 1
+
+
+class Doc(Entity, table="repo-docs"):
+    """An owner's key with a field after it: ``OWNER#{owner}#ORG#{org}`` (item 9)."""
+
+    __key__ = Key(pk="DOC#{doc_id}")
+    __indexes__ = (Index("ByOwnerOrg", pk="OWNER#{owner}#ORG#{org}", sk="doc_id"),)
+    doc_id: str
+    owner: Owner[str]
+    org: str

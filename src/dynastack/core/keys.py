@@ -2,11 +2,20 @@
 
 Why verbatim (ARCHITECTURE principle 7): ElectroDB lowercased key values by default and
 corrupted data that other tools had written. A template here never changes a field's bytes: no
-case folding, no trimming, no escaping. The cost is stated plainly: a field value that contains
-the template's literal text (``#`` in ``"STACK#{name}#{env}"``) makes the rendered key
-ambiguous, and the template cannot protect against that; entities constrain such fields with a
-pattern. ``parse`` then returns the first split (shortest fields first); the repository reads
-fields from item attributes, so ``parse`` is for debugging and migrations only.
+case folding, no trimming, no escaping.
+
+Why some values are refused instead (issue 7 item 9): without escaping, a value holding the
+literal text that follows its field makes the key ambiguous. With ``OWNER#{owner}#ORG#{org}``,
+owner ``a#ORG#x`` with org ``y`` renders the very key of owner ``a`` with org ``x#ORG#y``, so an
+owner scope whose ownership sits in that key (a ``Select=COUNT`` query checks no item) would
+reach another owner's items; ``begins_with`` on a prefix has the same hole. So ``render`` and
+``prefix`` refuse (``EncodingError``, an ``InvalidRequest``) a value of any field but the last
+in which the literal after it occurs, also across the join (``a#`` before ``#`` reads as ``a``
+then ``##``). With that rule every rendering has exactly one reading (the first occurrence of
+each literal ends its field) and a prefix matches only keys with those very leading values.
+The last field needs no rule: its end is the end of the key. ``parse`` takes the first split,
+which for keys rendered here is the only one; the repository reads fields from item
+attributes, so ``parse`` is for debugging and migrations only.
 
 Rendering types: a template with literal text always renders a ``str``; a bare template
 (``"{organization}"``: one field, no text) gives the key the field's own type: ``str`` (S),
@@ -58,23 +67,40 @@ class KeyTemplate:
     (True, 7)
     """
 
-    __slots__ = ("_pattern", "_segments", "fields", "template")
+    __slots__ = ("_guards", "_pattern", "_segments", "fields", "template")
 
     template: str
     fields: tuple[str, ...]
     #: (is_field, text): a field name or a literal text, in order, adjacent literals merged
     _segments: tuple[tuple[bool, str], ...]
     _pattern: re.Pattern[str]
+    #: field → the literal after it, for every field but the last (see "Why some values …")
+    _guards: dict[str, str]
 
     def __init__(self, template: str) -> None:
         segments = _parse_template(template)
         self.template = template
         self._segments = segments
         self.fields = tuple(text for is_field, text in segments if is_field)
+        self._guards = {
+            segments[i][1]: segments[i + 1][1]
+            for i in range(len(segments) - 2)
+            if segments[i][0]  # a field, followed by a literal (fields never touch) and a field
+        }
         self._pattern = re.compile(
             "".join("(.*?)" if is_field else re.escape(text) for is_field, text in segments),
             re.DOTALL,
         )
+
+    @property
+    def guards(self) -> tuple[tuple[str, str], ...]:
+        """``(field, literal after it)`` for every field but the last: the literal must not
+        occur in the field's value (nor straddle its end), see "Why some values are refused".
+
+        >>> KeyTemplate("OWNER#{owner}#ORG#{org}").guards
+        (('owner', '#ORG#'),)
+        """
+        return tuple(self._guards.items())
 
     @property
     def is_constant(self) -> bool:
@@ -98,7 +124,7 @@ class KeyTemplate:
                 )
             return value
         return "".join(
-            _text(self, text, self._value(values, text)) if is_field else text
+            self._field_text(text, self._value(values, text)) if is_field else text
             for is_field, text in self._segments
         )
 
@@ -116,11 +142,12 @@ class KeyTemplate:
             value = values.get(text)
             if value is None:
                 break
-            parts.append(_text(self, text, value))
+            parts.append(self._field_text(text, value))
         return "".join(parts)
 
     def parse(self, rendered: str) -> dict[str, str]:
-        """Field texts back from a rendered key, taking the first split when ambiguous.
+        """Field texts back from a rendered key, taking the first split (for a key rendered
+        here, the only one; a key written by other tools may have others).
 
         >>> KeyTemplate("STACK#{stack_name}#{environment}").parse("STACK#a#b#c")
         {'stack_name': 'a', 'environment': 'b#c'}
@@ -129,6 +156,19 @@ class KeyTemplate:
         if match is None:
             raise InvalidRequest(f"{rendered!r} does not match key template {self.template!r}")
         return dict(zip(self.fields, match.groups(), strict=True))
+
+    def _field_text(self, field: str, value: object) -> str:
+        text = _text(self, field, value)
+        after = self._guards.get(field)
+        # the literal must first occur right after the value: not inside it, nor straddling
+        if after is not None and after in text + after[:-1]:
+            raise EncodingError(
+                f"key template {self.template!r}: the value of field {field!r} contains "
+                f"{after!r}, the text that follows the field in the key, so the key could be "
+                f"read as other values; {field!r} must not contain {after!r} (nor end with "
+                "its beginning): constrain the field with a pattern"
+            )
+        return text
 
     def _value(self, values: Mapping[str, object], field: str) -> object:
         value = values.get(field)

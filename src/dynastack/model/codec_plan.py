@@ -137,11 +137,15 @@ def _renderer(template: KeyTemplate) -> Callable[[Mapping[str, Any]], Any]:
         return one
     fields = template.fields
     source = template.template
+    guards = template.guards
 
     def many(values: Mapping[str, Any]) -> Any:
         for name in fields:
             if type(values.get(name)) is not str:
                 return render(values)
+        for name, after in guards:
+            if after in values[name] + after[:-1]:
+                return render(values)  # an ambiguous key: the template raises why
         return source.format_map(values)
 
     return many
