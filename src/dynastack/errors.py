@@ -20,7 +20,7 @@ the retry policy is a table lookup, not a chain of ``isinstance`` checks.
     │   └── RequestTimeout              no reply in time                          [retryable]
     ├── CircuitOpen                     the endpoint's breaker is open: fail fast
     └── ServiceError(code, message)     DynamoDB answered with an error
-        ├── ConditionalCheckFailed      a condition was false (``item``: the old item if returned)
+        ├── ConditionalCheckFailed      a condition was false (``current``: the stored entity)
         │   ├── VersionConflict         optimistic locking lost (``current``: the stored item)
         │   ├── ItemNotFound            the item to change is missing (or outside the owner scope)
         │   └── ItemAlreadyExists       create found the key taken
@@ -191,17 +191,22 @@ class ServiceError(DynastackError):
 
 
 class ConditionalCheckFailed(ServiceError):
-    """A condition expression was false. ``raw_item`` holds the old item when asked for."""
+    """A condition expression was false. ``raw_item`` holds the old item when asked for.
+
+    Raised by a repository, ``current`` is the stored entity, decoded and validated, whenever
+    the caller may read it (``None`` when the item is missing, expired, of another type, or
+    outside the caller's owner scope); from the plain client it is always ``None``.
+    """
 
     code = "ConditionalCheckFailedException"
+
+    def __init__(self, message: str = "", *, current: Any = None, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.current = current
 
 
 class VersionConflict(ConditionalCheckFailed):
     """Optimistic locking lost: somebody else wrote first. ``current`` is the stored item."""
-
-    def __init__(self, message: str, *, current: Any = None, **kwargs: Any) -> None:
-        super().__init__(message, **kwargs)
-        self.current = current
 
 
 class ItemNotFound(ConditionalCheckFailed):

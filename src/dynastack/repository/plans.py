@@ -11,8 +11,9 @@ judge what comes back with it. So the rules below exist once, for both shells:
   an owner scope another owner's item are all *absent*, and everything else is validated;
 * a failed conditional write is explained by ``explain`` from the old item DynamoDB returned:
   missing, hidden or foreign → the same "not found" error (an owner scope must not reveal that
-  someone else's item exists), a version mismatch → ``VersionConflict`` carrying the current
-  entity, anything else → ``ConditionalCheckFailed``.
+  someone else's item exists), a version mismatch → ``VersionConflict``, anything else →
+  ``ConditionalCheckFailed``; the last two carry the current entity (``current``), and only
+  an item the scope may see is ever carried.
 
 Example:
     >>> from dynastack.model import Entity, Key
@@ -302,9 +303,15 @@ class EntityPlans(Generic[E]):
         """The error for a missing item; identical for an item hidden from this scope."""
         return ItemNotFound(f"{self.describe(key)} not found", code=_CONDITION_CODE)
 
-    def already_exists(self, key: Mapping[str, Any]) -> ConditionalCheckFailed:
-        """The error for a create whose key is taken."""
-        return ItemAlreadyExists(f"{self.describe(key)} already exists", code=_CONDITION_CODE)
+    def already_exists(
+        self, key: Mapping[str, Any], old: Mapping[str, Any] | None = None, *, now: float = 0.0
+    ) -> ConditionalCheckFailed:
+        """The error for a create whose key is taken; ``current`` is the entity there when
+        this scope may see it (``old``: the item DynamoDB returned)."""
+        current = self.accept(old, now) if old is not None else None
+        return ItemAlreadyExists(
+            f"{self.describe(key)} already exists", code=_CONDITION_CODE, current=current
+        )
 
     def explain(
         self,
@@ -315,9 +322,15 @@ class EntityPlans(Generic[E]):
         expected_version: int | None,
         raw: Mapping[str, Any] | None = None,
     ) -> DynastackError:
-        """Why a conditional write on an existing item failed, from the old item returned."""
+        """Why a conditional write on an existing item failed, from the old item returned.
+
+        Only an item this scope may see is looked at, and only then does the error carry it
+        (``current``, validated, and ``raw_item``): an error handed to a scoped caller holds
+        nothing of another owner's item (ARCHITECTURE principle 13).
+        """
         if old is None or not self.visible(old, now):
             return self.not_found(key)
+        current = from_item(self.cls, old)
         field = self.meta.version_field
         if expected_version is not None and field is not None:
             stored = old.get(self.attr(field))
@@ -325,12 +338,15 @@ class EntityPlans(Generic[E]):
                 return VersionConflict(
                     f"{self.describe(key)} is at version {stored}, not {expected_version}: "
                     "somebody else wrote it first; retry with the current entity",
-                    current=from_item(self.cls, old),
+                    current=current,
                     code=_CONDITION_CODE,
                     item=raw,
                 )
         return ConditionalCheckFailed(
-            f"{self.describe(key)}: the write's condition is false", code=_CONDITION_CODE, item=raw
+            f"{self.describe(key)}: the write's condition is false",
+            code=_CONDITION_CODE,
+            item=raw,
+            current=current,
         )
 
     def _copy(self) -> EntityPlans[E]:

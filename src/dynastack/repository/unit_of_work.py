@@ -11,8 +11,10 @@ Failures are structured: DynamoDB cancels the whole transaction and gives one re
 action; a ``TransactionConflict``-only cancellation (another transaction held an item) is
 retried with backoff; a failed condition is mapped back to its action and raised as that
 action's error — ``VersionConflict`` (with the current entity) for a stale version, the
-"not found" / "already exists" errors of the single writes — and anything else re-raises the
-``TransactionCanceled`` with its ``reasons``.
+"not found" / "already exists" errors of the single writes — and anything else raises a
+``TransactionCanceled`` with its ``reasons``. What is raised never holds an old item the
+action's repository may not read: the client's error (whose reasons carry every failed
+action's old item) is replaced by a copy without items, which becomes the ``__cause__``.
 
 Example:
     >>> from dynastack.model import Entity, Key
@@ -35,7 +37,13 @@ from uuid import uuid4
 from dynastack.core.expressions import Condition
 from dynastack.core.operations import TransactWriteItems
 from dynastack.core.updates import Update
-from dynastack.errors import InvalidRequest, TransactionCanceled, TransportError
+from dynastack.errors import (
+    CancellationReason,
+    DynastackError,
+    InvalidRequest,
+    TransactionCanceled,
+    TransportError,
+)
 from dynastack.model.entity import Entity
 from dynastack.model.meta import WRITE_TOKEN_ATTR
 from dynastack.repository import writes
@@ -174,6 +182,7 @@ def commit_script(plans: Sequence[WritePlan[Any]], token: str) -> Script[None]:
     )
     conflicts = resends = 0
     while True:
+        failure: DynastackError | None = None
         try:
             yield Send(op)
             return None
@@ -191,14 +200,35 @@ def commit_script(plans: Sequence[WritePlan[Any]], token: str) -> Script[None]:
             ours = all(_ours(plan, _item(reason.item)) for plan, reason in failed)
             if resends and failed and codes == {"ConditionalCheckFailed"} and ours:
                 return None  # a lost reply: the first attempt applied (token reuse aside)
-            for plan, reason in failed:
-                raise plan.explain(_item(reason.item), None) from error
-            raise
+            cause = _without_items(error)
+            failure = cause
+            if failed:
+                plan, reason = failed[0]
+                failure = writes.carry_request(plan.explain(_item(reason.item), None), error)
         except TransportError:
             if resends >= writes.MAX_RESENDS:
                 raise
             resends += 1
             yield Sleep(backoff(resends))
+            continue
+        # raised outside the except block, so that the client's error, whose reasons hold
+        # every failed action's old item (perhaps another owner's), is not the __context__
+        if failure is cause:
+            raise cause
+        raise failure from cause
+
+
+def _without_items(error: TransactionCanceled) -> TransactionCanceled:
+    """``error`` with its reasons' codes and messages but none of their items: what an
+    explained failure may keep as its cause (the request id, which actions failed and why)."""
+    return TransactionCanceled(
+        error.message,
+        reasons=[CancellationReason(r.code, r.message) for r in error.reasons],
+        code=error.code,
+        status=error.status,
+        request_id=error.request_id,
+        operation=error.operation,
+    )
 
 
 def _item(item: Mapping[str, Any] | None) -> dict[str, Any] | None:

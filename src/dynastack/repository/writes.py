@@ -64,6 +64,7 @@ from dynastack.errors import (
     ConditionalCheckFailed,
     DynastackError,
     InvalidRequest,
+    ServiceError,
     TransportError,
 )
 from dynastack.model.entity import Entity
@@ -75,6 +76,7 @@ from dynastack.repository.steps import Script, Send, Sleep, backoff
 __all__ = [
     "MAX_RESENDS",
     "WritePlan",
+    "carry_request",
     "check_plan",
     "create_plan",
     "delete_plan",
@@ -195,9 +197,10 @@ def create_plan(plans: EntityPlans[E], entity: E) -> WritePlan[E]:
     if plans.meta.ttl_field is not None:
         absent = absent | (Attr(plans.attr(plans.meta.ttl_field)) <= int(plans.now()))
     condition, _, names, values = _compiled(absent)
+    now = plans.now()
     return WritePlan(
         plans, "put", key, item, None, condition, names, values, token, stored,
-        lambda old, raw: plans.already_exists(key),
+        lambda old, raw: plans.already_exists(key, old, now=now),
     )  # fmt: skip
 
 
@@ -439,12 +442,24 @@ def check_plan(
     )  # fmt: skip
 
 
+def carry_request(explained: DynastackError, error: ServiceError) -> DynastackError:
+    """``explained`` with the request id and operation of the client's ``error`` (for support
+    and logs), and nothing else of it: the client's error holds the whole old item, which may
+    be another owner's, so it is never chained (``__cause__`` / ``__context__``)."""
+    if isinstance(explained, ServiceError):
+        explained.request_id = error.request_id
+        explained.operation = error.operation
+        explained.status = error.status
+    return explained
+
+
 def perform(plan: WritePlan[E]) -> Script[E | None]:
     """Send one write, resending it after lost replies; the entity written (``None`` for a
     delete), or the explained error."""
     op = plan.operation()
     resends = 0
     while True:
+        failure: DynastackError | None = None
         try:
             result = yield Send(op)
         except ConditionalCheckFailed as error:
@@ -458,13 +473,17 @@ def perform(plan: WritePlan[E]) -> Script[E | None]:
                 return _written(plan, old)  # a lost reply: our earlier attempt applied
             if old is None and resends and plan.gone_is_success:
                 return None
-            raise plan.explain(old, raw) from None
+            failure = carry_request(plan.explain(old, raw), error)
         except TransportError:
             if resends >= MAX_RESENDS:
                 raise
             resends += 1
             yield Sleep(backoff(resends))
             continue
+        if failure is not None:
+            # raised outside the except block: inside it, even ``from None`` would keep the
+            # client's error (and the old item) reachable as ``__context__``
+            raise failure
         if plan.kind == "update":
             return from_item(plan.plans.cls, result.attributes)
         return plan.stored
