@@ -39,9 +39,7 @@ from typing import Any
 from uuid import uuid4
 
 from dynastack import Attr, Client, Update
-from dynastack.core.values import decode_item
 from dynastack.errors import ConditionalCheckFailed
-from dynastack.model import from_item
 from dynastack.repository import Page, Repository, ge, lt
 from examples.cicd.lifecycle import IllegalTransition, JobStatus, condition_for, refusal
 from examples.cicd.models import (
@@ -172,9 +170,9 @@ class JobRepository:
                 {"job_id": job_id}, changes, condition=condition, status=to, **fields
             )
         except ConditionalCheckFailed as refused:
-            if refused.raw_item is None:
+            current = refused.current
+            if not isinstance(current, Job):
                 raise  # no such job
-            current = from_item(Job, decode_item(refused.raw_item))
             reason = refusal(current.status, current.claimed_by, to, worker_id, sources)
             raise IllegalTransition(f"{reason}", current=current, requested=to) from None
 
@@ -307,9 +305,9 @@ class AgentRepository:
                 cpu_percent=cpu_percent, memory_percent=memory_percent,
             )  # fmt: skip
         except ConditionalCheckFailed as refused:
-            if refused.raw_item is None:
+            if not isinstance(refused.current, Agent):
                 raise  # not registered
-            return from_item(Agent, decode_item(refused.raw_item))
+            return refused.current
 
     def is_healthy(self, agent: Agent) -> bool:
         """Healthy: a heartbeat within ``max_silence`` of the clock's now."""
