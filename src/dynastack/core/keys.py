@@ -74,8 +74,9 @@ class KeyTemplate:
     #: (is_field, text): a field name or a literal text, in order, adjacent literals merged
     _segments: tuple[tuple[bool, str], ...]
     _pattern: re.Pattern[str]
-    #: field → the literal after it, for every field but the last (see "Why some values …")
-    _guards: dict[str, str]
+    #: field → (the literal after it, that literal less its last character), for every field
+    #: but the last (see "Why some values …")
+    _guards: dict[str, tuple[str, str]]
 
     def __init__(self, template: str) -> None:
         segments = _parse_template(template)
@@ -83,7 +84,7 @@ class KeyTemplate:
         self._segments = segments
         self.fields = tuple(text for is_field, text in segments if is_field)
         self._guards = {
-            segments[i][1]: segments[i + 1][1]
+            segments[i][1]: (segments[i + 1][1], segments[i + 1][1][:-1])
             for i in range(len(segments) - 2)
             if segments[i][0]  # a field, followed by a literal (fields never touch) and a field
         }
@@ -100,7 +101,7 @@ class KeyTemplate:
         >>> KeyTemplate("OWNER#{owner}#ORG#{org}").guards
         (('owner', '#ORG#'),)
         """
-        return tuple(self._guards.items())
+        return tuple((field, after) for field, (after, _) in self._guards.items())
 
     @property
     def is_constant(self) -> bool:
@@ -123,10 +124,10 @@ class KeyTemplate:
                     "values must not be empty"
                 )
             return value
-        return "".join(
+        return "".join([
             self._field_text(text, self._value(values, text)) if is_field else text
             for is_field, text in self._segments
-        )
+        ])  # fmt: skip
 
     def prefix(self, values: Mapping[str, object]) -> str:
         """The rendering up to, not including, the first missing field: for ``begins_with``.
@@ -159,9 +160,10 @@ class KeyTemplate:
 
     def _field_text(self, field: str, value: object) -> str:
         text = _text(self, field, value)
-        after = self._guards.get(field)
+        guard = self._guards.get(field)
         # the literal must first occur right after the value: not inside it, nor straddling
-        if after is not None and after in text + after[:-1]:
+        if guard is not None and guard[0] in text + guard[1]:
+            after = guard[0]
             raise EncodingError(
                 f"key template {self.template!r}: the value of field {field!r} contains "
                 f"{after!r}, the text that follows the field in the key, so the key could be "
