@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from dynastack.core.expressions import Attr
+from dynastack.core.operations import PutItem
 from dynastack.errors import (
     ConditionalCheckFailed,
     ItemAlreadyExists,
@@ -101,3 +102,17 @@ async def test_unit_of_work_failures_carry_the_stored_entity(kit: Kit) -> None:
         assert caught.value.current == stored
         assert caught.value.current.blob == BLOB
     assert (await repo.get(vault_id="v2")).secret == ""  # nothing applied
+
+
+async def test_a_stored_item_that_no_longer_validates_leaves_current_empty(kit: Kit) -> None:
+    """The failure stays a condition failure (what the caller handles); ``current`` is never
+    an unvalidated entity. Reading that item raises, as every read validates."""
+    repo = kit.repo(Vault)
+    item = {"PK": "VAULT#bad", "vault_id": "bad", "owner": "ann", "secret": 5, "version": 1}
+    kit.client.send(PutItem(table=repo.repo.table_name, item=item))
+    with pytest.raises(ConditionalCheckFailed) as caught:
+        await repo.update({"vault_id": "bad"}, condition=Attr("secret") == "x", secret="y")
+    assert type(caught.value) is ConditionalCheckFailed and caught.value.current is None
+    with pytest.raises(ItemAlreadyExists) as taken:
+        await repo.create(Vault(vault_id="bad", owner="ann"))
+    assert taken.value.current is None

@@ -308,7 +308,7 @@ class EntityPlans(Generic[E]):
     ) -> ConditionalCheckFailed:
         """The error for a create whose key is taken; ``current`` is the entity there when
         this scope may see it (``old``: the item DynamoDB returned)."""
-        current = self.accept(old, now) if old is not None else None
+        current = self._current(old) if old is not None and self.visible(old, now) else None
         return ItemAlreadyExists(
             f"{self.describe(key)} already exists", code=_CONDITION_CODE, current=current
         )
@@ -330,7 +330,7 @@ class EntityPlans(Generic[E]):
         """
         if old is None or not self.visible(old, now):
             return self.not_found(key)
-        current = from_item(self.cls, old)
+        current = self._current(old)
         field = self.meta.version_field
         if expected_version is not None and field is not None:
             stored = old.get(self.attr(field))
@@ -348,6 +348,15 @@ class EntityPlans(Generic[E]):
             item=raw,
             current=current,
         )
+
+    def _current(self, old: Mapping[str, Any]) -> E | None:
+        """The stored entity a condition failure carries; ``None`` if the stored item no longer
+        validates, so that the failure is still reported as what it is (a read of that item
+        raises the validation error)."""
+        try:
+            return from_item(self.cls, old)
+        except ValidationError:
+            return None
 
     def _copy(self) -> EntityPlans[E]:
         copy = object.__new__(type(self))
