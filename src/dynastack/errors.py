@@ -194,8 +194,8 @@ class ConditionalCheckFailed(ServiceError):
     """A condition expression was false. ``raw_item`` holds the old item when asked for.
 
     Raised by a repository, ``current`` is the stored entity, decoded and validated, whenever
-    the caller may read it (``None`` when the item is missing, expired, of another type, or
-    outside the caller's owner scope); from the plain client it is always ``None``.
+    the caller may read it (``None`` when the item is missing, expired, of another type,
+    outside the caller's owner scope, or no longer valid); from the plain client, ``None``.
     """
 
     code = "ConditionalCheckFailedException"
