@@ -38,6 +38,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from dynastack.core.expressions import Attr, Condition, Placeholders, compile
 from dynastack.core.operations import GetItem, GetItemResult, Scan, ScanResult
+from dynastack.core.steps import Script, Send, arun, run
 from dynastack.core.values import decode_item, encode_item
 from dynastack.errors import ConditionalCheckFailed, InvalidRequest
 from dynastack.model.app import App
@@ -51,7 +52,7 @@ from dynastack.repository.plans import (
     new_token,
     table_name_for,
 )
-from dynastack.repository.steps import Script, Send, arun, run
+from dynastack.repository.resends import Resends
 from dynastack.repository.writes import WritePlan, perform
 
 if TYPE_CHECKING:
@@ -195,7 +196,9 @@ def _rewrite_plan(plans: EntityPlans[E], raw: dict[str, Any]) -> WritePlan[E]:
     )  # fmt: skip
 
 
-def _upgrade(plans: EntityPlans[E], raw: dict[str, Any], state: _Run) -> Script[None]:
+def _upgrade(
+    plans: EntityPlans[E], raw: dict[str, Any], state: _Run, resends: Resends
+) -> Script[None]:
     key = {part.attr: raw[part.attr] for part in plans.meta.key_parts}
     for _ in range(MAX_ATTEMPTS):
         try:
@@ -204,7 +207,7 @@ def _upgrade(plans: EntityPlans[E], raw: dict[str, Any], state: _Run) -> Script[
             state.count("failed", key, str(error))
             return None
         try:
-            yield from perform(plan)
+            yield from perform(plan, resends)
         except ConditionalCheckFailed:
             result: GetItemResult = yield Send(GetItem(table=plans.table, key=key, consistent=True))
             current = result.item
@@ -220,7 +223,13 @@ def _upgrade(plans: EntityPlans[E], raw: dict[str, Any], state: _Run) -> Script[
 
 
 def _segment(
-    plans: EntityPlans[E], segment: int, total: int, state: _Run, page_size: int | None
+    plans: EntityPlans[E],
+    segment: int,
+    total: int,
+    state: _Run,
+    page_size: int | None,
+    *,
+    resends: Resends,
 ) -> Script[None]:
     if segment in state.finished or plans.meta.schema_version == 1:
         return None  # version 1 is the first: nothing can be older
@@ -241,7 +250,7 @@ def _segment(
         result: ScanResult = yield Send(op)
         for raw in result.items:
             state.count("seen")
-            yield from _upgrade(plans, raw, state)
+            yield from _upgrade(plans, raw, state, resends)
         start = result.last_evaluated_key
         state.page_done(segment, start)
         if start is None:
@@ -294,10 +303,11 @@ def backfill(
         checkpoint=checkpoint, progress=progress, clock=clock,
     )  # fmt: skip
     total = state.report.segments
+    resends = Resends.of(client)
 
     def one(segment: int) -> None:
         run(
-            _segment(plans, segment, total, state, page_size),
+            _segment(plans, segment, total, state, page_size, resends=resends),
             send=client.send,
             sleep=time.sleep,
         )
@@ -330,10 +340,11 @@ async def abackfill(
         checkpoint=checkpoint, progress=progress, clock=clock,
     )  # fmt: skip
     total = state.report.segments
+    resends = Resends.of(client)
     await asyncio.gather(
         *(
             arun(
-                _segment(plans, segment, total, state, page_size),
+                _segment(plans, segment, total, state, page_size, resends=resends),
                 send=client.send,
                 sleep=asyncio.sleep,
             )

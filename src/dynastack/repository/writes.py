@@ -5,9 +5,10 @@ update expression, the condition, the per-write token and how to explain a failu
 plan becomes a single ``PutItem``/``UpdateItem``/``DeleteItem`` (``perform``) or one action of a
 transaction (``unit_of_work.py``), so a versioned write means the same thing in both.
 
-Lost replies (RELIABILITY fact 1, R3). The client never resends a conditional write after a
-``TransportError`` (the outcome is unknown), so ``perform`` does, with the *same* operation
-value and so the same token, a bounded number of times with jittered backoff:
+Lost replies (RELIABILITY fact 1, R3). The client never resends a conditional write after an
+outcome-unknown ``TransportError``, so ``perform`` does, with the *same* operation value and so
+the same token, as the client's retry policy decides (resends.py: one policy, one backoff, one
+quota; a ``ConnectError``, already retried by the client, is never resent here):
 
 * every put and update stores its token in ``_wt`` and asks for the old item on failure
   (``ReturnValuesOnConditionCheckFailure=ALL_OLD``); if a resend fails its condition and the
@@ -57,6 +58,7 @@ from dynastack.core.operations import (
     TransactWriteAction,
     UpdateItem,
 )
+from dynastack.core.steps import Script, Send, Sleep
 from dynastack.core.updates import Update
 from dynastack.core.updates import compile as compile_update
 from dynastack.core.values import decode_item
@@ -70,10 +72,9 @@ from dynastack.model.entity import Entity
 from dynastack.model.items import from_item, key_of, to_item
 from dynastack.model.meta import TYPE_ATTR, WRITE_TOKEN_ATTR
 from dynastack.repository.plans import EntityPlans, all_of, new_token
-from dynastack.repository.steps import Script, Send, Sleep, backoff
+from dynastack.repository.resends import Resends
 
 __all__ = [
-    "MAX_RESENDS",
     "WritePlan",
     "check_plan",
     "create_plan",
@@ -85,9 +86,6 @@ __all__ = [
 ]
 
 E = TypeVar("E", bound=Entity)
-
-#: how many times a write whose reply was lost is sent again (same operation, same token)
-MAX_RESENDS = 4
 
 Kind = Literal["put", "update", "delete", "check"]
 Explain = Callable[[dict[str, Any] | None, Mapping[str, Any] | None], DynastackError]
@@ -439,12 +437,13 @@ def check_plan(
     )  # fmt: skip
 
 
-def perform(plan: WritePlan[E]) -> Script[E | None]:
-    """Send one write, resending it after lost replies; the entity written (``None`` for a
-    delete), or the explained error."""
+def perform(plan: WritePlan[E], resends: Resends) -> Script[E | None]:
+    """Send one write, resending it after lost replies as ``resends`` decides; the entity
+    written (``None`` for a delete), or the explained error."""
     op = plan.operation()
-    resends = 0
+    sends = 0
     while True:
+        sends += 1
         try:
             result = yield Send(op)
         except ConditionalCheckFailed as error:
@@ -456,23 +455,23 @@ def perform(plan: WritePlan[E]) -> Script[E | None]:
                 and old.get(WRITE_TOKEN_ATTR) == plan.token
             ):
                 return _written(plan, old)  # a lost reply: our earlier attempt applied
-            if old is None and resends and plan.gone_is_success:
+            if old is None and sends > 1 and plan.gone_is_success:
                 return None
             raise plan.explain(old, raw) from None
-        except TransportError:
-            if resends >= MAX_RESENDS:
+        except TransportError as error:
+            delay = resends.after_lost_reply(error, sends=sends)
+            if delay is None:
                 raise
-            resends += 1
-            yield Sleep(backoff(resends))
+            yield Sleep(delay)
             continue
         if plan.kind == "update":
             return from_item(plan.plans.cls, result.attributes)
         return plan.stored
 
 
-def written(plan: WritePlan[E]) -> Script[E]:
+def written(plan: WritePlan[E], resends: Resends) -> Script[E]:
     """``perform`` for a put or an update: the entity as stored."""
-    entity = yield from perform(plan)
+    entity = yield from perform(plan, resends)
     if entity is None:
         raise AssertionError(f"a {plan.kind} returned no entity")  # pragma: no cover
     return entity
