@@ -73,6 +73,7 @@ from dynastack.model.items import from_item, key_of, to_item
 from dynastack.model.meta import TYPE_ATTR, WRITE_TOKEN_ATTR
 from dynastack.repository.plans import EntityPlans, all_of, new_token
 from dynastack.repository.resends import Resends
+from dynastack.repository.update_size import check_update_size
 
 __all__ = [
     "WritePlan",
@@ -385,6 +386,7 @@ def update_plan(
     token = new_token()
     conditions.append(plans.fresh_token_condition(token))
     update = update.set(WRITE_TOKEN_ATTR, token)
+    check_update_size(f"update {plans.describe(key)}", key, update)  # before anything is sent
     condition_text, update_text, names, values_ = _compiled(all_of(conditions), update)
     return WritePlan(
         plans, "update", key, None, update_text, condition_text, names, values_, token, None,
