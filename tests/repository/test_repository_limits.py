@@ -69,6 +69,6 @@ async def test_what_only_the_server_can_know_comes_back_from_it(kit: Kit) -> Non
     repo, counting = counted(kit, Counter)
     await repo.create(Counter(name="c", tags=["y" * 250_000]))
     sent = counting.sent
-    with pytest.raises(ValidationFailed, match="(?i)size"):
+    with pytest.raises(ValidationFailed, match=r"(?i)size"):
         await repo.update({"name": "c"}, Update().set("more", "z" * 200_000))
     assert counting.sent == sent + 1

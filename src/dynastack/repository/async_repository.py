@@ -110,9 +110,8 @@ class AsyncRepository(Generic[E]):
 
     async def create(self, entity: E, /) -> E:
         """Store a new item; ``ConditionalCheckFailed`` ("… already exists") if the key is taken."""
-        return await self._run(
-            writes.written(writes.create_plan(self._plans, entity), self._resends)
-        )
+        plan = writes.create_plan(self._plans, entity)
+        return await self._run(writes.written(plan, self._resends))
 
     async def put(self, entity: E, /) -> E:
         """Replace the whole item (version-checked and bumped when the entity has a version)."""

@@ -29,7 +29,7 @@ import json
 import os
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -274,6 +274,23 @@ def _prepare(
     return plans, _start(plans, check_segments(segments), path, progress)
 
 
+def _each_segment(work: Callable[[int], object], total: int) -> None:
+    """``work(segment)`` for every segment: here for one, else in a pool of threads.
+
+    The one place the twins differ on purpose (tests/test_twins.py lists it)."""
+    if total == 1:
+        work(0)
+        return
+    with ThreadPoolExecutor(max_workers=total, thread_name_prefix="dynastack-backfill") as pool:
+        for future in [pool.submit(work, segment) for segment in range(total)]:
+            future.result()
+
+
+async def _aeach_segment(work: Callable[[int], Awaitable[object]], total: int) -> None:
+    """``_each_segment`` for coroutines: one task per segment."""
+    await asyncio.gather(*(work(segment) for segment in range(total)))
+
+
 def _finish(state: _Run) -> BackfillReport:
     if state.checkpoint is not None:
         state.checkpoint.unlink(missing_ok=True)
@@ -312,12 +329,7 @@ def backfill(
             sleep=time.sleep,
         )
 
-    if total == 1:
-        one(0)
-    else:
-        with ThreadPoolExecutor(max_workers=total, thread_name_prefix="dynastack-backfill") as pool:
-            for future in [pool.submit(one, segment) for segment in range(total)]:
-                future.result()
+    _each_segment(one, total)
     return _finish(state)
 
 
@@ -341,14 +353,13 @@ async def abackfill(
     )  # fmt: skip
     total = state.report.segments
     resends = Resends.of(client)
-    await asyncio.gather(
-        *(
-            arun(
-                _segment(plans, segment, total, state, page_size, resends=resends),
-                send=client.send,
-                sleep=asyncio.sleep,
-            )
-            for segment in range(total)
+
+    async def one(segment: int) -> None:
+        await arun(
+            _segment(plans, segment, total, state, page_size, resends=resends),
+            send=client.send,
+            sleep=asyncio.sleep,
         )
-    )
+
+    await _aeach_segment(one, total)
     return _finish(state)

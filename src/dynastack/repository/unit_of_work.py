@@ -55,6 +55,9 @@ __all__ = ["UnitOfWork", "commit_script"]
 
 E = TypeVar("E", bound=Entity)
 
+#: one message for both twins (their bodies are compared by tests/test_twins.py)
+_WRONG_COMMIT = "commit() is for sync repositories, await acommit() for async ones"
+
 
 class UnitOfWork:
     """Collects create/put/update/delete/check actions and commits them atomically.
@@ -169,7 +172,7 @@ class UnitOfWork:
 
         script = self._script()
         if not isinstance(self._client, Client):
-            raise InvalidRequest("commit() is for sync repositories; use await acommit()")
+            raise InvalidRequest(_WRONG_COMMIT)
         run(script, send=self._client.send, sleep=time.sleep)
 
     async def acommit(self) -> None:
@@ -178,7 +181,7 @@ class UnitOfWork:
 
         script = self._script()
         if not isinstance(self._client, AsyncClient):
-            raise InvalidRequest("acommit() is for async repositories; use commit()")
+            raise InvalidRequest(_WRONG_COMMIT)
         await arun(script, send=self._client.send, sleep=asyncio.sleep)
 
 
