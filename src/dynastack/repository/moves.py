@@ -14,17 +14,16 @@ both plans in one transaction instead. What a move means, decided here once:
 * only key fields may be given, and the new key must differ from the old one.
 
 Example:
-    >>> from dynastack.model import Entity, Key, Version
+    >>> from dynastack.model import Entity, Key
     >>> from dynastack.repository.plans import EntityPlans
     >>> class Doc(Entity, table="docs-moves-doc"):
     ...     __key__ = Key(pk="DOC#{doc_id}")
     ...     doc_id: str
     ...     title: str
-    ...     version: Version = 1
     >>> gone, made = move_plans(EntityPlans(Doc, table="docs"), Doc(doc_id="a", title="t"),
     ...                         {"doc_id": "b"})
     >>> gone.kind, gone.key, made.kind, made.key, made.stored
-    ('delete', {'PK': 'DOC#a'}, 'put', {'PK': 'DOC#b'}, Doc(doc_id='b', title='t', version=2))
+    ('delete', {'PK': 'DOC#a'}, 'put', {'PK': 'DOC#b'}, Doc(doc_id='b', title='t'))
 """
 
 from __future__ import annotations
