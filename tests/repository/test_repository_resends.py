@@ -22,9 +22,15 @@ from dynastack.client.client import Client
 from dynastack.client.transport import HttpTransport, Transport
 from dynastack.core.retry import RetryPolicy
 from dynastack.core.wire import HttpRequest, HttpResponse
-from dynastack.errors import ConnectError, TransportError
-from dynastack.repository import AsyncRepository, Repository
-from dynastack.testing.faults import AsyncFaultTransport, DropReply, FaultTransport, target_of
+from dynastack.errors import ConnectError, TransactionCanceled, TransportError
+from dynastack.repository import AsyncRepository, Repository, UnitOfWork
+from dynastack.testing.faults import (
+    AsyncFaultTransport,
+    DropReply,
+    ErrorReply,
+    FaultTransport,
+    target_of,
+)
 
 from .repository_entities import Account
 from .repository_support import Kit, Shell
@@ -138,3 +144,56 @@ async def test_one_lost_reply_costs_one_resend_and_is_a_success(kit: Kit) -> Non
     updated = await repo.update(stored, balance=7)
     assert (updated.balance, updated.version) == (7, 2)
     assert counting.sent == 2
+
+
+def faulty_transport(kit: Kit, plan: Any) -> Any:
+    if kit.mode == "async":
+        return AsyncFaultTransport(AsyncHttpTransport(), plan)
+    return FaultTransport(HttpTransport(), plan)
+
+
+async def commit(unit: UnitOfWork, shell: Shell) -> None:
+    if shell.is_async:
+        await unit.acommit()
+    else:
+        unit.commit()
+
+
+async def test_a_transaction_whose_replies_are_lost_is_resent_by_the_client_only(kit: Kit) -> None:
+    """Its request token makes it resend-safe, so the client owns its resends: no second loop."""
+    stored = await kit.repo(Account).create(Account(account_id="t", balance=0))
+
+    def lose_transactions(request: HttpRequest, index: int) -> object:
+        return DropReply() if target_of(request) == "TransactWriteItems" else None
+
+    faulty = faulty_transport(kit, lose_transactions)
+    repo, counting = through(kit, kit.endpoint, faulty, table_name=kit.table(Account))
+    unit = UnitOfWork()
+    unit.update(repo.repo, stored, balance=5)
+    with pytest.raises(TransportError):
+        await commit(unit, repo)
+    assert counting.sent == POLICY.max_attempts  # 4, not 4 x the unit's own resends
+    after = await kit.repo(Account).get(account_id="t")
+    assert (after.balance, after.version) == (5, 2)  # the token: applied once
+
+
+async def test_transaction_conflicts_are_retried_as_the_clients_policy_says(kit: Kit) -> None:
+    stored = await kit.repo(Account).create(Account(account_id="c", balance=0))
+    conflict = ErrorReply(
+        400,
+        "TransactionCanceledException",
+        "Transaction cancelled [TransactionConflict]",
+        {"CancellationReasons": [{"Code": "TransactionConflict"}]},
+    )
+
+    def always_conflicting(request: HttpRequest, index: int) -> object:
+        return conflict if target_of(request) == "TransactWriteItems" else None
+
+    faulty = faulty_transport(kit, always_conflicting)
+    repo, counting = through(kit, kit.endpoint, faulty, table_name=kit.table(Account))
+    unit = UnitOfWork()
+    unit.update(repo.repo, stored, balance=5)
+    with pytest.raises(TransactionCanceled):
+        await commit(unit, repo)
+    assert counting.sent == POLICY.max_attempts
+    assert await kit.repo(Account).get(account_id="c") == stored
