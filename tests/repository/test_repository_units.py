@@ -15,6 +15,8 @@ from typing import Any
 
 import pytest
 
+from dynastack.client.async_client import AsyncClient
+from dynastack.client.client import Client
 from dynastack.core.expressions import Placeholders, compile
 from dynastack.core.operations import DeleteItem, PutItem, UpdateItem
 from dynastack.core.retry import RetryPolicy
@@ -258,3 +260,13 @@ def test_plans_refuse_what_is_not_an_entity_or_scope() -> None:
         EntityPlans(Deployment, table="t").with_owner(None)
     with pytest.raises(InvalidRequest, match="a mapping of its key fields"):
         ACCOUNTS.target(42)
+
+
+@pytest.mark.parametrize("make", [Client.local, AsyncClient.local])
+def test_resends_use_the_clients_own_policy_and_quota(make: Callable[..., Any]) -> None:
+    """One budget per client: the repository's resends spend the quota the client's retries
+    spend (reading the client's private ``_plan``: if it moves, this fails, not the budget)."""
+    client = make("http://127.0.0.1:8000", retry=RetryPolicy(max_attempts=3))
+    resends = Resends.of(client)
+    assert resends.policy.max_attempts == 3
+    assert resends.quota is client._plan.quota
