@@ -2,7 +2,7 @@
 
 The scripts are generators that yield requests and pauses, so these tests play the endpoint
 themselves: ``Scripted`` answers each action from a queue of replies or errors, and every
-``Pause`` advances a fake clock instead of sleeping. Busy tables, slow indexes, a table that
+``Sleep`` advances a fake clock instead of sleeping. Busy tables, slow indexes, a table that
 turns busy between our wait and our send, and ContinuousBackupsUnavailable are states
 DynamoDB Local never shows (its tables are ACTIVE at once), so they are scripted here.
 The drivers (``apply``/``aapply``) get the same scripted endpoint as a client double.
@@ -18,11 +18,12 @@ from typing import Any, TypeVar
 import pytest
 
 from dynastack.core.operations.base import Operation
+from dynastack.core.operations.raw import RawCall
+from dynastack.core.steps import Script, run
 from dynastack.errors import (
     DefinitionError,
     ResourceInUse,
     ResourceNotFound,
-    ServiceError,
     ValidationFailed,
     from_wire,
 )
@@ -44,15 +45,7 @@ from dynastack.provisioning import (
     plan_table,
 )
 from dynastack.provisioning.changes import Drift
-from dynastack.provisioning.script import (
-    Call,
-    Observed,
-    Pause,
-    Script,
-    apply_steps,
-    observe,
-    wait_ready,
-)
+from dynastack.provisioning.script import Observed, apply_steps, observe, wait_ready
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -103,11 +96,11 @@ class Scripted:
 
     def __init__(self, replies: Mapping[str, list[Any]]) -> None:
         self.replies = {action: list(queue) for action, queue in replies.items()}
-        self.calls: list[Call] = []
+        self.calls: list[RawCall] = []
         self.pauses: list[float] = []
         self.now = 0.0
 
-    def answer(self, call: Call) -> Any:
+    def answer(self, call: RawCall) -> Any:
         self.calls.append(call)
         queue = self.replies[call.action]
         reply = queue.pop(0) if len(queue) > 1 else queue[0]
@@ -116,23 +109,11 @@ class Scripted:
         return reply
 
     def run(self, script: Script[T]) -> T:
-        reply: Any = None
-        error: BaseException | None = None
-        while True:
-            try:
-                step = script.send(reply) if error is None else script.throw(error)
-            except StopIteration as done:
-                result: T = done.value
-                return result
-            reply, error = None, None
-            if isinstance(step, Pause):
-                self.pauses.append(step.seconds)
-                self.now += step.seconds
-                continue
-            try:
-                reply = self.answer(step)
-            except ServiceError as failed:
-                error = failed
+        # the very driver the library uses, with this endpoint as the client
+        return run(script, send=self.send_raw, sleep=self.sleep)
+
+    def send_raw(self, call: RawCall) -> Any:
+        return self.answer(call)
 
     def clock(self) -> float:
         return self.now
@@ -142,7 +123,9 @@ class Scripted:
 
     # the client-double side, for the drivers
     def send(self, operation: Operation[R]) -> R:
-        reply = self.answer(Call(operation.action, operation.to_request()))
+        call: Any = operation
+        assert isinstance(call, RawCall)  # provisioning sends only raw calls
+        reply = self.answer(call)
         return operation.parse(reply)
 
     def sleep(self, seconds: float) -> None:

@@ -11,13 +11,14 @@ from typing import Any, ClassVar
 import pytest
 
 from dynastack.core.operations import GetItem, UpdateItem
+from dynastack.core.steps import run
 from dynastack.errors import InvalidRequest
 from dynastack.model import Entity, Key, Table, TableSpec, Version
 from dynastack.model.meta import VERSION_ATTR
 from dynastack.repository import abackfill, backfill
 from dynastack.repository.backfill import _Run, _upgrade
 from dynastack.repository.plans import EntityPlans
-from dynastack.repository.steps import run
+from dynastack.repository.resends import Resends
 
 from .repository_support import Kit
 
@@ -126,7 +127,11 @@ async def test_a_backfill_never_overwrites_a_concurrent_write(kit: Kit) -> None:
         )
     )
     state = _Run(replace_report(), {0: None}, set(), None, {}, None)
-    run(_upgrade(plans, stale, state), send=kit.client.send, sleep=lambda s: None)
+    run(
+        _upgrade(plans, stale, state, Resends.of(kit.client)),
+        send=kit.client.send,
+        sleep=lambda s: None,
+    )
     item = stored(kit, table, "p000")
     assert (item["first"], item["last"], item[VERSION_ATTR]) == ("Grace", "Hopper", 2)
     assert state.report.upgraded == 1

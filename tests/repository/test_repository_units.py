@@ -15,14 +15,20 @@ from typing import Any
 
 import pytest
 
+from dynastack.client.async_client import AsyncClient
+from dynastack.client.client import Client
 from dynastack.core.expressions import Placeholders, compile
 from dynastack.core.operations import DeleteItem, PutItem, UpdateItem
+from dynastack.core.retry import RetryPolicy
+from dynastack.core.steps import Script, Send, Sleep, arun, run
 from dynastack.core.values import encode_item
 from dynastack.errors import (
     ConditionalCheckFailed,
     ConfigurationError,
+    ConnectError,
     InvalidCursor,
     InvalidRequest,
+    RequestTimeout,
     TransportError,
     VersionConflict,
 )
@@ -30,9 +36,8 @@ from dynastack.model.meta import WRITE_TOKEN_ATTR
 from dynastack.repository import between, cursors, ge, gt, le, lt
 from dynastack.repository.cursors import CursorSealer, parse_key
 from dynastack.repository.plans import EntityPlans
-from dynastack.repository.steps import Script, Send, Sleep, arun, run
+from dynastack.repository.resends import Resends
 from dynastack.repository.writes import (
-    MAX_RESENDS,
     create_plan,
     delete_plan,
     perform,
@@ -62,6 +67,8 @@ def no_sleep(seconds: float) -> None:
 
 
 ACCOUNTS = EntityPlans(Account, table="accounts")
+#: the client's policy as the repository's resends see it (quick pauses, 5 sends per write)
+RESENDS = Resends(RetryPolicy(max_attempts=5, base=0.001))
 
 
 def failed_with(item: dict[str, Any] | None) -> ConditionalCheckFailed:
@@ -80,7 +87,7 @@ def stored_account(version: int, token: str | None, balance: int = 5) -> dict[st
 def test_a_lost_update_reply_whose_resend_finds_our_token_is_a_success() -> None:
     plan = update_plan(ACCOUNTS, Account(account_id="a", balance=1), None, None, {"balance": 5})
     send, sent = scripted(TransportError("lost"), failed_with(stored_account(2, plan.token)))
-    result = run(perform(plan), send=send, sleep=no_sleep)
+    result = run(perform(plan, RESENDS), send=send, sleep=no_sleep)
     assert result == Account(account_id="a", balance=5, version=2)
     assert len(sent) == 2 and sent[0] is sent[1]  # the very same operation, same token
     assert isinstance(sent[0], UpdateItem)
@@ -90,7 +97,7 @@ def test_a_resend_that_finds_another_writer_is_a_version_conflict() -> None:
     plan = update_plan(ACCOUNTS, Account(account_id="a", balance=1), None, None, {"balance": 5})
     send, _ = scripted(TransportError("lost"), failed_with(stored_account(2, "someone-else")))
     with pytest.raises(VersionConflict) as caught:
-        run(perform(plan), send=send, sleep=no_sleep)
+        run(perform(plan, RESENDS), send=send, sleep=no_sleep)
     assert caught.value.current == Account(account_id="a", balance=5, version=2)
 
 
@@ -98,30 +105,47 @@ def test_a_create_resent_after_a_lost_reply_is_not_already_exists() -> None:
     plan = create_plan(ACCOUNTS, Account(account_id="a", balance=5))
     assert plan.item is not None
     send, sent = scripted(TransportError("lost"), failed_with(dict(plan.item)))
-    assert run(perform(plan), send=send, sleep=no_sleep) == plan.stored
+    assert run(perform(plan, RESENDS), send=send, sleep=no_sleep) == plan.stored
     assert isinstance(sent[0], PutItem)
     send, _ = scripted(failed_with(stored_account(1, "other")))
     with pytest.raises(ConditionalCheckFailed, match="already exists"):
-        run(perform(create_plan(ACCOUNTS, Account(account_id="a", balance=5))), send=send,
+        run(perform(create_plan(ACCOUNTS, Account(account_id="a", balance=5)), RESENDS), send=send,
             sleep=no_sleep)  # fmt: skip
 
 
 def test_a_resent_delete_that_finds_nothing_succeeded_but_a_first_one_did_not() -> None:
     send, sent = scripted(TransportError("lost"), failed_with(None))
-    assert run(perform(delete_plan(ACCOUNTS, {"account_id": "a"}, None)), send=send,
+    assert run(perform(delete_plan(ACCOUNTS, {"account_id": "a"}, None), RESENDS), send=send,
                sleep=no_sleep) is None  # fmt: skip
     assert isinstance(sent[0], DeleteItem)
     send, _ = scripted(failed_with(None))
     with pytest.raises(ConditionalCheckFailed, match="not found"):
-        run(perform(delete_plan(ACCOUNTS, {"account_id": "a"}, None)), send=send, sleep=no_sleep)
+        run(
+            perform(delete_plan(ACCOUNTS, {"account_id": "a"}, None), RESENDS),
+            send=send,
+            sleep=no_sleep,
+        )
 
 
-def test_resends_are_bounded() -> None:
+def test_resends_are_bounded_by_the_clients_max_attempts() -> None:
     plan = update_plan(ACCOUNTS, {"account_id": "a"}, None, None, {"balance": 1})
-    send, sent = scripted(*[TransportError("lost")] * (MAX_RESENDS + 1))
-    with pytest.raises(TransportError):
-        run(perform(plan), send=send, sleep=no_sleep)
-    assert len(sent) == MAX_RESENDS + 1
+    send, sent = scripted(*[RequestTimeout("lost")] * 6)
+    pauses: list[float] = []
+    with pytest.raises(RequestTimeout):
+        run(perform(plan, RESENDS), send=send, sleep=pauses.append)
+    assert len(sent) == RESENDS.policy.max_attempts == 5  # sends of the write, all told
+    # the client's backoff: full jitter under base * 2**n (core/retry.py), one pause per resend
+    assert len(pauses) == 4
+    assert all(0 <= p <= 0.001 * 2**n for n, p in enumerate(pauses))
+
+
+def test_a_connect_error_is_never_resent_by_the_repository() -> None:
+    """The client retried it already (nothing was sent); a second loop would multiply them."""
+    plan = update_plan(ACCOUNTS, {"account_id": "a"}, None, None, {"balance": 1})
+    send, sent = scripted(ConnectError("refused"), failed_with(None))
+    with pytest.raises(ConnectError):
+        run(perform(plan, RESENDS), send=send, sleep=no_sleep)
+    assert len(sent) == 1
 
 
 def test_another_owners_item_explains_as_not_found_without_its_content() -> None:
@@ -131,10 +155,18 @@ def test_another_owners_item_explains_as_not_found_without_its_content() -> None
               "created_by": "bob", "version": 1}  # fmt: skip
     send, _ = scripted(failed_with(theirs))
     with pytest.raises(ConditionalCheckFailed) as foreign:
-        run(perform(update_plan(alice, key, None, None, {"note": "x"})), send=send, sleep=no_sleep)
+        run(
+            perform(update_plan(alice, key, None, None, {"note": "x"}), RESENDS),
+            send=send,
+            sleep=no_sleep,
+        )
     send, _ = scripted(failed_with(None))
     with pytest.raises(ConditionalCheckFailed) as missing:
-        run(perform(update_plan(alice, key, None, None, {"note": "x"})), send=send, sleep=no_sleep)
+        run(
+            perform(update_plan(alice, key, None, None, {"note": "x"}), RESENDS),
+            send=send,
+            sleep=no_sleep,
+        )
     assert str(foreign.value) == str(missing.value)
     assert foreign.value.raw_item is None and not isinstance(foreign.value, VersionConflict)
 
@@ -228,3 +260,13 @@ def test_plans_refuse_what_is_not_an_entity_or_scope() -> None:
         EntityPlans(Deployment, table="t").with_owner(None)
     with pytest.raises(InvalidRequest, match="a mapping of its key fields"):
         ACCOUNTS.target(42)
+
+
+@pytest.mark.parametrize("make", [Client.local, AsyncClient.local])
+def test_resends_use_the_clients_own_policy_and_quota(make: Callable[..., Any]) -> None:
+    """One budget per client: the repository's resends spend the quota the client's retries
+    spend (reading the client's private ``_plan``: if it moves, this fails, not the budget)."""
+    client = make("http://127.0.0.1:8000", retry=RetryPolicy(max_attempts=3))
+    resends = Resends.of(client)
+    assert resends.policy.max_attempts == 3
+    assert resends.quota is client._plan.quota

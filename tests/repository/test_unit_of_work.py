@@ -15,7 +15,7 @@ from dynastack.errors import (
 )
 from dynastack.repository import Repository, UnitOfWork
 
-from .repository_entities import Account, Counter
+from .repository_entities import Account, Counter, Deployment
 from .repository_support import Kit, Shell
 
 pytestmark = pytest.mark.integration
@@ -114,3 +114,87 @@ async def test_a_unit_needs_one_client_of_the_right_kind(kit: Kit) -> None:
         await async_client.aclose()
     with pytest.raises(InvalidRequest, match="no actions"):
         UnitOfWork().commit()
+
+
+async def test_update_and_delete_in_a_unit_check_an_expected_version(kit: Kit) -> None:
+    """Issue 7 item 7: what ``Repository.update``/``delete`` take, a unit takes too."""
+    accounts = kit.repo(Account)
+    await accounts.create(Account(account_id="a", balance=10))
+    key = {"account_id": "a"}
+    stale = UnitOfWork()
+    stale.update(accounts.repo, key, balance=5, expected_version=2)
+    with pytest.raises(VersionConflict) as caught:
+        await commit(stale, accounts)
+    assert caught.value.current == await accounts.get(account_id="a")  # untouched, version 1
+    fresh = UnitOfWork()
+    fresh.update(accounts.repo, key, balance=5, expected_version=1)
+    await commit(fresh, accounts)
+    assert (await accounts.get(account_id="a")).version == 2
+    stale_delete = UnitOfWork()
+    stale_delete.delete(accounts.repo, key, expected_version=1)
+    with pytest.raises(VersionConflict):
+        await commit(stale_delete, accounts)
+    delete = UnitOfWork()
+    delete.delete(accounts.repo, key, expected_version=2)
+    await commit(delete, accounts)
+    assert await accounts.get(account_id="a") is None
+    with pytest.raises(InvalidRequest, match="no version field"):
+        UnitOfWork().update(kit.repo(Counter).repo, {"name": "c"}, value=1, expected_version=1)
+    with pytest.raises(InvalidRequest, match="must be an int"):
+        UnitOfWork().delete(accounts.repo, key, expected_version="1")  # type: ignore[arg-type]
+
+
+async def test_move_re_keys_an_item_atomically(kit: Kit) -> None:
+    """Issue 7 item 16: delete the old key and create the new one in one transaction."""
+    repo = kit.repo(Deployment)
+    made = await repo.create(Deployment(deployment_id="D000001", organization="O", created_by="x"))
+    unit = UnitOfWork()
+    moved = unit.move(repo.repo, made, deployment_id="D000002")
+    assert len(unit) == 2
+    await commit(unit, repo)
+    assert await repo.get(deployment_id="D000001") is None
+    stored = await repo.get(deployment_id="D000002")
+    assert stored == moved
+    assert (stored.version, stored.created_at) == (2, made.created_at)  # same record, new key
+    assert stored.organization == "O"
+    # the index keys were rendered from the new key fields
+    indexed = await repo.collect("query_all", "OwnerIndex", created_by="x")
+    assert [d.deployment_id for d in indexed] == ["D000002"]
+
+
+async def test_a_move_from_a_stale_entity_or_onto_a_taken_key_changes_nothing(kit: Kit) -> None:
+    accounts = kit.repo(Account)
+    a = await accounts.create(Account(account_id="a", balance=10))
+    taken = await accounts.create(Account(account_id="taken", balance=1))
+    newer = await accounts.update(a, balance=11)
+    stale = UnitOfWork()
+    stale.move(accounts.repo, a, account_id="b")  # a is at version 2 now
+    with pytest.raises(VersionConflict) as caught:
+        await commit(stale, accounts)
+    assert caught.value.current == newer
+    assert await accounts.get(account_id="b") is None
+    onto = UnitOfWork()
+    onto.move(accounts.repo, newer, account_id="taken")
+    with pytest.raises(ConditionalCheckFailed, match="already exists"):
+        await commit(onto, accounts)
+    assert await accounts.get(account_id="a") == newer
+    assert await accounts.get(account_id="taken") == taken
+
+
+async def test_a_move_refuses_what_is_not_a_new_key(kit: Kit) -> None:
+    accounts = kit.repo(Account)
+    a = await accounts.create(Account(account_id="a", balance=10))
+    unit = UnitOfWork()
+    with pytest.raises(InvalidRequest, match=r"\['balance'\] are not key fields"):
+        unit.move(accounts.repo, a, balance=3)
+    with pytest.raises(InvalidRequest, match="at least one key field"):
+        unit.move(accounts.repo, a)
+    with pytest.raises(InvalidRequest, match="the new key is the old key"):
+        unit.move(accounts.repo, a, account_id="a")
+    with pytest.raises(InvalidRequest, match="needs the Account itself"):
+        unit.move(accounts.repo, {"account_id": "a"}, account_id="b")
+    owned = kit.repo(Deployment).for_owner("alice")
+    d = await owned.create(Deployment(deployment_id="D000009", organization="O", created_by="a"))
+    with pytest.raises(InvalidRequest, match="cannot change the owner"):
+        unit.move(owned.repo, d, created_by="bob")
+    assert len(unit) == 0  # nothing half-added

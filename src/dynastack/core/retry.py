@@ -43,7 +43,7 @@ from dynastack.errors import (
     TransportError,
 )
 
-__all__ = ["RetryDecision", "RetryPolicy", "RetryQuota", "decide"]
+__all__ = ["RetryDecision", "RetryPolicy", "RetryQuota", "backoff", "decide"]
 
 #: why a retryable error is retried, most specific class first; also the metrics label
 _REASONS: tuple[tuple[type[DynastackError], str], ...] = (
@@ -227,3 +227,30 @@ def decide(
     ceiling = _ceiling(policy, base, max(attempt - 1, 0))
     delay = min(ceiling, max(0.0, rand() * ceiling))
     return RetryDecision(True, delay, reason)
+
+
+def backoff(
+    retry_index: int,
+    policy: RetryPolicy | None = None,
+    *,
+    throttled: bool = False,
+    rand: Callable[[], float] = random.random,
+) -> float:
+    """The one backoff: the full-jitter delay before retry ``retry_index`` (0 for the first).
+
+    ``decide`` uses the same ceiling; this is for loops that retry without an error to decide
+    on (a batch's unprocessed entries, which DynamoDB leaves under load: ``throttled``).
+
+    Example:
+        >>> backoff(2, RetryPolicy(base=0.01), rand=lambda: 1.0)
+        0.04
+        >>> backoff(0, RetryPolicy(throttle_base=0.05), throttled=True, rand=lambda: 0.5)
+        0.025
+    """
+    policy = policy if policy is not None else _DEFAULT_POLICY
+    base = policy.throttle_base if throttled else policy.base
+    ceiling = _ceiling(policy, base, max(retry_index, 0))
+    return min(ceiling, max(0.0, rand() * ceiling))
+
+
+_DEFAULT_POLICY = RetryPolicy()

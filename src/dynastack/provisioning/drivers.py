@@ -1,11 +1,9 @@
 """The two drivers that run provisioning scripts against a client: blocking and asyncio.
 
 All the logic (what to read, what to send in which order, when to wait, what to retry) is in
-``provisioning.script`` as generators; these drivers only turn a ``Call`` into
-``client.send(RawCall.of(...))`` and a ``Pause`` into a sleep, so the blocking and asyncio
-versions cannot drift apart. Requests go through ``RawCall`` rather than the boto3-style
-methods because one of them (UpdateContinuousBackups) has no such method and the raw path
-skips the botocore model, which keeps ``dynastack tables plan`` quick to start.
+``provisioning.script`` as step scripts; these drivers hand them to ``core.steps.run`` /
+``arun`` (the step protocol the repository uses too) with the client's ``send`` and a sleep,
+so the blocking and asyncio versions cannot drift apart.
 
 A client is anything with ``send(operation)``: ``Client`` / ``AsyncClient``, or a test double.
 Table writes are not resent by the client when a reply is lost; running ``apply`` again is the
@@ -33,22 +31,13 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any, Protocol, TypeVar, cast
+from typing import Protocol, TypeVar
 
 from dynastack.core.operations.base import Operation
-from dynastack.core.operations.raw import RawCall
-from dynastack.errors import DynastackError
+from dynastack.core.steps import Script, arun, run
 from dynastack.model.tablespec import TableSpec
 from dynastack.provisioning.plan import Plan
-from dynastack.provisioning.script import (
-    Applied,
-    Pause,
-    Polling,
-    Progress,
-    Script,
-    apply_steps,
-    plan_steps,
-)
+from dynastack.provisioning.script import Applied, Polling, Progress, apply_steps, plan_steps
 
 __all__ = [
     "AsyncSender",
@@ -78,41 +67,13 @@ class AsyncSender(Protocol):
 
 
 def _run(script: Script[T], client: Sender, sleep: Callable[[float], object]) -> T:
-    reply: Any = None
-    error: DynastackError | None = None
-    while True:
-        try:
-            step = script.send(reply) if error is None else script.throw(error)
-        except StopIteration as done:
-            return cast(T, done.value)
-        reply, error = None, None
-        if isinstance(step, Pause):
-            sleep(step.seconds)
-            continue
-        try:
-            reply = client.send(RawCall.of(step.action, step.payload))
-        except DynastackError as failed:
-            error = failed
+    return run(script, send=client.send, sleep=sleep)
 
 
 async def _arun(
     script: Script[T], client: AsyncSender, sleep: Callable[[float], Awaitable[object]]
 ) -> T:
-    reply: Any = None
-    error: DynastackError | None = None
-    while True:
-        try:
-            step = script.send(reply) if error is None else script.throw(error)
-        except StopIteration as done:
-            return cast(T, done.value)
-        reply, error = None, None
-        if isinstance(step, Pause):
-            await sleep(step.seconds)
-            continue
-        try:
-            reply = await client.send(RawCall.of(step.action, step.payload))
-        except DynastackError as failed:
-            error = failed
+    return await arun(script, send=client.send, sleep=sleep)
 
 
 def plan_table(spec: TableSpec, client: Sender, *, recreate_indexes: bool = False) -> Plan:

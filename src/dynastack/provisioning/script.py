@@ -2,10 +2,12 @@
 
 Reading a table's state, waiting for ACTIVE and walking a plan are the same logic for the
 blocking and the asyncio client; only "send this" and "sleep that long" differ. So the logic is
-written once, as generators that ``yield`` a ``Call`` (and receive DynamoDB's reply, or have the
-error thrown in at the ``yield``) or a ``Pause`` (and are resumed when it is over). ``drivers.py``
-holds the two small drivers. The same shape lets tests drive a script by hand with fake
-replies and a fake clock, without patching anything.
+written once in the one step protocol (``dynastack.core.steps``, shared with the repository):
+generators that ``yield Send(RawCall)`` (and receive DynamoDB's reply dict, or have the error
+thrown in at the ``yield``) or ``Sleep(seconds)``. ``drivers.py`` runs them with ``run`` /
+``arun``. The same shape lets tests drive a script by hand with fake replies and a fake clock,
+without patching anything. Requests go through ``RawCall`` rather than typed operations because
+one of them (UpdateContinuousBackups) has none, and the raw path keeps ``tables plan`` quick.
 
 Waiting is a bounded poll: DescribeTable until the table and all its global indexes are ACTIVE
 (a dropped index has vanished), with delays doubling from ``Polling.first`` up to
@@ -16,8 +18,9 @@ hour to finish them and the table stays usable meanwhile).
 
 Example:
     >>> steps = wait_ready("t-dev", Polling(), clock=lambda: 0.0)
-    >>> next(steps)
-    Call(action='DescribeTable', payload={'TableName': 't-dev'})
+    >>> step = next(steps)
+    >>> step.op.action, step.op.payload
+    ('DescribeTable', {'TableName': 't-dev'})
     >>> try:
     ...     steps.send({"Table": {"TableStatus": "ACTIVE"}})
     ... except StopIteration as done:
@@ -27,10 +30,12 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Generator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
 
+from dynastack.core.operations.raw import RawCall
+from dynastack.core.steps import Script, Send, Sleep
 from dynastack.errors import ResourceInUse, ResourceNotFound, ServiceError, ServiceLimitExceeded
 from dynastack.model.tablespec import TableSpec
 from dynastack.provisioning.changes import Change, CreateTable, EnablePitr
@@ -39,19 +44,15 @@ from dynastack.provisioning.plan import Plan, plan
 __all__ = [
     "UNSUPPORTED_CODES",
     "Applied",
-    "Call",
     "Observed",
-    "Pause",
     "Polling",
     "Progress",
-    "Script",
     "apply_steps",
     "observe",
     "plan_steps",
     "wait_ready",
 ]
 
-T = TypeVar("T")
 
 #: error codes an endpoint answers for an action it does not implement (DynamoDB Local 3.x
 #: answers UnknownOperationException, HTTP 400, to Describe/UpdateContinuousBackups)
@@ -64,23 +65,9 @@ _BUSY_RETRIES = 5
 Progress = Callable[[str], object]
 
 
-@dataclass(frozen=True, slots=True)
-class Call:
-    """Send ``action`` with ``payload``; the script receives the reply dict."""
-
-    action: str
-    payload: dict[str, Any]
-
-
-@dataclass(frozen=True, slots=True)
-class Pause:
-    """Sleep for ``seconds``; the script receives ``None``."""
-
-    seconds: float
-
-
-Step = Call | Pause
-Script = Generator[Step, Any, T]
+def _call(action: str, payload: dict[str, Any]) -> Send:
+    """The step that sends ``action`` with ``payload``; the script receives the reply dict."""
+    return Send(RawCall.of(action, payload))
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,20 +106,20 @@ def observe(spec: TableSpec) -> Script[Observed]:
     """Read the table, its TTL and (when declared) its PITR setting."""
     name = {"TableName": spec.name}
     try:
-        described = yield Call("DescribeTable", dict(name))
+        described = yield _call("DescribeTable", dict(name))
     except ResourceNotFound:
         return Observed(None)
     unsupported: set[str] = set()
     ttl = backups = None
     try:
-        ttl = yield Call("DescribeTimeToLive", dict(name))
+        ttl = yield _call("DescribeTimeToLive", dict(name))
     except ServiceError as error:
         if not _unsupported(error):
             raise
         unsupported.add("ttl")
     if spec.point_in_time_recovery:
         try:
-            backups = yield Call("DescribeContinuousBackups", dict(name))
+            backups = yield _call("DescribeContinuousBackups", dict(name))
         except ServiceError as error:
             if not _unsupported(error):
                 raise
@@ -177,7 +164,7 @@ def wait_ready(
     shown: list[str] = []
     while True:
         try:
-            reply = yield Call("DescribeTable", {"TableName": table})
+            reply = yield _call("DescribeTable", {"TableName": table})
         except ResourceNotFound:
             reply = {"Table": {"TableStatus": "not visible yet"}}  # eventual consistency
         described: dict[str, Any] = reply.get("Table") or {}
@@ -193,7 +180,7 @@ def wait_ready(
         if progress is not None and busy != shown:
             progress(f"{table}: waiting ({', '.join(busy)})")
             shown = busy
-        yield Pause(delay)
+        yield Sleep(delay)
         delay = min(delay * 2, polling.most)
 
 
@@ -204,7 +191,7 @@ def _send(
     retries = 0
     while True:
         try:
-            yield Call(change.action, change.payload())
+            yield _call(change.action, change.payload())
         except (ResourceInUse, ServiceLimitExceeded):
             # busy through no doing of ours (another deploy, an index still building):
             # wait for it and try again; CreateTable's ResourceInUse means "exists" and stops
@@ -222,7 +209,7 @@ def _send(
             retries += 1
             if error.code != _BACKUPS_NOT_READY or retries > _BUSY_RETRIES:
                 raise
-            yield Pause(polling.most)
+            yield Sleep(polling.most)
             continue
         return True
 

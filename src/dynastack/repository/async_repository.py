@@ -36,6 +36,7 @@ from typing import Any, Generic, Self, TypeVar
 
 from dynastack.client.async_client import AsyncClient
 from dynastack.core.expressions import Condition
+from dynastack.core.steps import Script, arun
 from dynastack.core.updates import Update
 from dynastack.model.app import App
 from dynastack.model.entity import Entity
@@ -43,7 +44,7 @@ from dynastack.repository import batch, queries, writes
 from dynastack.repository.cursors import DEFAULT_TTL, CursorSealer
 from dynastack.repository.page import Page
 from dynastack.repository.plans import EntityPlans, check_segments, table_name_for
-from dynastack.repository.steps import Script, arun
+from dynastack.repository.resends import Resends
 
 __all__ = ["AsyncRepository"]
 
@@ -58,7 +59,7 @@ class AsyncRepository(Generic[E]):
     ``query_all``/``scan`` are async iterators.
     """
 
-    __slots__ = ("_client", "_plans", "_sleep")
+    __slots__ = ("_client", "_plans", "_resends", "_sleep")
 
     def __init__(
         self,
@@ -76,6 +77,7 @@ class AsyncRepository(Generic[E]):
         sealer = CursorSealer(cursor_key, ttl=cursor_ttl)
         self._plans: EntityPlans[E] = EntityPlans(entity, table=name, clock=clock, sealer=sealer)
         self._client = client
+        self._resends = Resends.of(client)
         self._sleep: Callable[[float], Awaitable[object]] = asyncio.sleep
 
     async def _run(self, script: Script[T]) -> T:
@@ -108,11 +110,13 @@ class AsyncRepository(Generic[E]):
 
     async def create(self, entity: E, /) -> E:
         """Store a new item; ``ConditionalCheckFailed`` ("… already exists") if the key is taken."""
-        return await self._run(writes.written(writes.create_plan(self._plans, entity)))
+        plan = writes.create_plan(self._plans, entity)
+        return await self._run(writes.written(plan, self._resends))
 
     async def put(self, entity: E, /) -> E:
         """Replace the whole item (version-checked and bumped when the entity has a version)."""
-        return await self._run(writes.written(writes.put_plan(self._plans, entity)))
+        plan = writes.put_plan(self._plans, entity)
+        return await self._run(writes.written(plan, self._resends))
 
     async def update(
         self,
@@ -132,7 +136,7 @@ class AsyncRepository(Generic[E]):
         plan = writes.update_plan(
             self._plans, target, changes, condition, fields, expected_version=expected_version
         )
-        return await self._run(writes.written(plan))
+        return await self._run(writes.written(plan, self._resends))
 
     async def delete(
         self,
@@ -145,7 +149,7 @@ class AsyncRepository(Generic[E]):
         """Delete an existing item (version-checked when an entity with a version, or
         ``expected_version``, is given)."""
         plan = writes.delete_plan(self._plans, target, condition, expected_version=expected_version)
-        await self._run(writes.perform(plan))
+        await self._run(writes.perform(plan, self._resends))
 
     async def query(
         self,

@@ -33,12 +33,13 @@ from dynastack.core.operations import (
     WriteRequest,
 )
 from dynastack.core.operations.fields import ItemIdentity, item_identity, wire_key
+from dynastack.core.retry import backoff
+from dynastack.core.steps import Script, Send, Sleep
 from dynastack.errors import InvalidRequest, Throttled
 from dynastack.model.entity import Entity
 from dynastack.model.items import key_of, to_item
 from dynastack.model.meta import WRITE_TOKEN_ATTR
 from dynastack.repository.plans import EntityPlans, new_token
-from dynastack.repository.steps import Script, Send, Sleep, backoff
 
 __all__ = ["MAX_STALLS", "batch_get", "batch_write", "chunks"]
 
@@ -95,7 +96,7 @@ def batch_get(
                     f"{MAX_STALLS} rounds without progress",
                     code="ProvisionedThroughputExceededException",
                 )
-            yield Sleep(backoff(stalls + 1))
+            yield Sleep(backoff(stalls))  # the client's backoff formula (core/retry.py)
     now = plans.now()
     entities = (plans.accept(found[i], now) for i in sorted(found))
     return [entity for entity in entities if entity is not None]
@@ -159,5 +160,5 @@ def batch_write(
                     f"{MAX_STALLS} rounds without progress",
                     code="ProvisionedThroughputExceededException",
                 )
-            yield Sleep(backoff(stalls + 1))
+            yield Sleep(backoff(stalls))  # the client's backoff formula (core/retry.py)
     return None

@@ -40,6 +40,7 @@ from dynastack.core.operations import (
     Scan,
     ScanResult,
 )
+from dynastack.core.steps import Script, Send
 from dynastack.core.values import encode
 from dynastack.errors import InvalidCursor, InvalidRequest
 from dynastack.model.entity import Entity
@@ -48,7 +49,6 @@ from dynastack.repository.conditions import SortCondition, eq
 from dynastack.repository.cursors import binding
 from dynastack.repository.page import Page
 from dynastack.repository.plans import EntityPlans, all_of
-from dynastack.repository.steps import Script, Send
 
 __all__ = [
     "QueryShape",

@@ -38,6 +38,7 @@ from typing import Any, Generic, Self, TypeVar
 
 from dynastack.client.client import Client
 from dynastack.core.expressions import Condition
+from dynastack.core.steps import Script, run
 from dynastack.core.updates import Update
 from dynastack.model.app import App
 from dynastack.model.entity import Entity
@@ -45,7 +46,7 @@ from dynastack.repository import batch, queries, writes
 from dynastack.repository.cursors import DEFAULT_TTL, CursorSealer
 from dynastack.repository.page import Page
 from dynastack.repository.plans import EntityPlans, check_segments, table_name_for
-from dynastack.repository.steps import Script, run
+from dynastack.repository.resends import Resends
 
 __all__ = ["Repository"]
 
@@ -62,7 +63,7 @@ class Repository(Generic[E]):
     timestamps, TTL hiding and cursor expiry.
     """
 
-    __slots__ = ("_client", "_plans", "_sleep")
+    __slots__ = ("_client", "_plans", "_resends", "_sleep")
 
     def __init__(
         self,
@@ -80,6 +81,7 @@ class Repository(Generic[E]):
         sealer = CursorSealer(cursor_key, ttl=cursor_ttl)
         self._plans: EntityPlans[E] = EntityPlans(entity, table=name, clock=clock, sealer=sealer)
         self._client = client
+        self._resends = Resends.of(client)
         self._sleep: Callable[[float], object] = time.sleep
 
     def _run(self, script: Script[T]) -> T:
@@ -112,11 +114,13 @@ class Repository(Generic[E]):
 
     def create(self, entity: E, /) -> E:
         """Store a new item; ``ConditionalCheckFailed`` ("… already exists") if the key is taken."""
-        return self._run(writes.written(writes.create_plan(self._plans, entity)))
+        plan = writes.create_plan(self._plans, entity)
+        return self._run(writes.written(plan, self._resends))
 
     def put(self, entity: E, /) -> E:
         """Replace the whole item (version-checked and bumped when the entity has a version)."""
-        return self._run(writes.written(writes.put_plan(self._plans, entity)))
+        plan = writes.put_plan(self._plans, entity)
+        return self._run(writes.written(plan, self._resends))
 
     def update(
         self,
@@ -136,7 +140,7 @@ class Repository(Generic[E]):
         plan = writes.update_plan(
             self._plans, target, changes, condition, fields, expected_version=expected_version
         )
-        return self._run(writes.written(plan))
+        return self._run(writes.written(plan, self._resends))
 
     def delete(
         self,
@@ -149,7 +153,7 @@ class Repository(Generic[E]):
         """Delete an existing item (version-checked when an entity with a version, or
         ``expected_version``, is given)."""
         plan = writes.delete_plan(self._plans, target, condition, expected_version=expected_version)
-        self._run(writes.perform(plan))
+        self._run(writes.perform(plan, self._resends))
 
     def query(
         self,

@@ -6,15 +6,17 @@ does, an owner-scoped repository adds its owner condition, and a create refuses 
 key. ``commit()`` (sync repositories) or ``await acommit()`` (async ones) sends one
 ``TransactWriteItems`` whose client request token is fixed when the unit is made and reused
 on every retry (RELIABILITY fact 1, R9): a resend after a lost reply is applied at most once.
+Those resends are the client's (the token makes the call resend-safe); this module adds none.
 
 Failures are structured: DynamoDB cancels the whole transaction and gives one reason per
 action; a ``TransactionConflict``-only cancellation (another transaction held an item) is
-retried with backoff; a failed condition is mapped back to its action and raised as that
-action's error — ``VersionConflict`` (with the current entity) for a stale version, the
-"not found" / "already exists" errors of the single writes — and anything else raises a
-``TransactionCanceled`` with its ``reasons``. What is raised never holds an old item the
-action's repository may not read: the client's error (whose reasons carry every failed
-action's old item) is replaced by a copy without items, which becomes the ``__cause__``.
+retried as the client's retry policy decides (resends.py); a failed condition is mapped back
+to its action and raised as that action's error — ``VersionConflict`` (with the current
+entity) for a stale version, the "not found" / "already exists" errors of the single writes —
+and anything else raises a ``TransactionCanceled`` with its ``reasons``. What is raised never
+holds an old item the action's repository may not read: the client's error (whose reasons
+carry every failed action's old item) is replaced by a copy without items, which becomes the
+``__cause__``.
 
 Example:
     >>> from dynastack.model import Entity, Key
@@ -36,18 +38,19 @@ from uuid import uuid4
 
 from dynastack.core.expressions import Condition
 from dynastack.core.operations import TransactWriteItems
+from dynastack.core.steps import Script, Send, Sleep, arun, run
 from dynastack.core.updates import Update
 from dynastack.errors import (
     CancellationReason,
     DynastackError,
     InvalidRequest,
     TransactionCanceled,
-    TransportError,
 )
 from dynastack.model.entity import Entity
 from dynastack.model.meta import WRITE_TOKEN_ATTR
 from dynastack.repository import writes
-from dynastack.repository.steps import Script, Send, Sleep, arun, backoff, run
+from dynastack.repository.moves import move_plans
+from dynastack.repository.resends import Resends
 from dynastack.repository.writes import WritePlan
 
 if TYPE_CHECKING:
@@ -56,12 +59,12 @@ if TYPE_CHECKING:
     from dynastack.repository.async_repository import AsyncRepository
     from dynastack.repository.repository import Repository
 
-__all__ = ["MAX_CONFLICT_RETRIES", "UnitOfWork", "commit_script"]
+__all__ = ["UnitOfWork", "commit_script"]
 
 E = TypeVar("E", bound=Entity)
 
-#: how often a transaction canceled only by conflicts with other transactions is retried
-MAX_CONFLICT_RETRIES = 8
+#: one message for both twins (their bodies are compared by tests/test_twins.py)
+_WRONG_COMMIT = "commit() is for sync repositories, await acommit() for async ones"
 
 
 class UnitOfWork:
@@ -111,10 +114,15 @@ class UnitOfWork:
         /,
         *,
         condition: Condition | None = None,
+        expected_version: int | None = None,
         **fields: Any,
     ) -> None:
-        """Change fields of an existing item, exactly as ``Repository.update`` would."""
-        self._add(repo, writes.update_plan(repo._plans, target, changes, condition, fields))
+        """Change fields of an existing item, exactly as ``Repository.update`` would (the
+        version checked against ``target`` when it is an entity, or ``expected_version``)."""
+        plan = writes.update_plan(
+            repo._plans, target, changes, condition, fields, expected_version=expected_version
+        )
+        self._add(repo, plan)
 
     def delete(
         self,
@@ -123,9 +131,31 @@ class UnitOfWork:
         /,
         *,
         condition: Condition | None = None,
+        expected_version: int | None = None,
     ) -> None:
-        """Delete an existing item (version-checked when an entity is given)."""
-        self._add(repo, writes.delete_plan(repo._plans, target, condition))
+        """Delete an existing item (version-checked when an entity with a version, or
+        ``expected_version``, is given), exactly as ``Repository.delete`` would."""
+        plan = writes.delete_plan(repo._plans, target, condition, expected_version=expected_version)
+        self._add(repo, plan)
+
+    def move(
+        self, repo: Repository[E] | AsyncRepository[E], entity: E, /, **new_key_fields: Any
+    ) -> E:
+        """Re-key ``entity``'s item: delete it (version-checked) and create the same record
+        under the key ``new_key_fields`` give it, both in this transaction; the moved entity
+        as stored (version bumped, ``created_at`` kept). See repository/moves.py.
+
+        Example (``docs/locking.md`` runs it against DynamoDB Local)::
+
+            unit = UnitOfWork()
+            moved = unit.move(deployments, d, deployment_id="D2NEW00")
+            unit.commit()
+        """
+        old, made = move_plans(repo._plans, entity, new_key_fields)
+        self._add(repo, old)
+        self._add(repo, made)
+        assert made.stored is not None
+        return made.stored
 
     def check(
         self,
@@ -142,7 +172,7 @@ class UnitOfWork:
     def _script(self) -> Script[None]:
         if not self._plans:
             raise InvalidRequest("the unit of work has no actions")
-        return commit_script(list(self._plans), self.token)
+        return commit_script(list(self._plans), self.token, Resends.of(self._client))
 
     def commit(self) -> None:
         """Send the transaction through the repositories' ``Client``."""
@@ -150,7 +180,7 @@ class UnitOfWork:
 
         script = self._script()
         if not isinstance(self._client, Client):
-            raise InvalidRequest("commit() is for sync repositories; use await acommit()")
+            raise InvalidRequest(_WRONG_COMMIT)
         run(script, send=self._client.send, sleep=time.sleep)
 
     async def acommit(self) -> None:
@@ -159,7 +189,7 @@ class UnitOfWork:
 
         script = self._script()
         if not isinstance(self._client, AsyncClient):
-            raise InvalidRequest("acommit() is for async repositories; use commit()")
+            raise InvalidRequest(_WRONG_COMMIT)
         await arun(script, send=self._client.send, sleep=asyncio.sleep)
 
 
@@ -170,7 +200,7 @@ def _ours(plan: WritePlan[Any], item: Mapping[str, Any] | None) -> bool:
     return plan.token is not None and item.get(WRITE_TOKEN_ATTR) == plan.token
 
 
-def commit_script(plans: Sequence[WritePlan[Any]], token: str) -> Script[None]:
+def commit_script(plans: Sequence[WritePlan[Any]], token: str, resends: Resends) -> Script[None]:
     """Send the plans as one ``TransactWriteItems`` with ``token``; see the module docstring."""
     key_attributes = {
         plan.plans.table: [part.attr for part in plan.plans.meta.key_parts] for plan in plans
@@ -180,37 +210,35 @@ def commit_script(plans: Sequence[WritePlan[Any]], token: str) -> Script[None]:
         client_request_token=token,
         key_attributes=key_attributes,
     )
-    conflicts = resends = 0
+    # A lost reply is the client's to resend (the token makes the transaction resend-safe, and
+    # DynamoDB answers a resend of an applied one with success), so nothing here catches a
+    # TransportError: resending it again would stack a second retry loop on the client's.
+    attempts = 0
     while True:
+        attempts += 1
         failure: DynastackError | None = None
         try:
             yield Send(op)
             return None
         except TransactionCanceled as error:
             codes = {reason.code for reason in error.reasons if reason.code}
-            if codes and codes <= {"TransactionConflict"} and conflicts < MAX_CONFLICT_RETRIES:
-                conflicts += 1
-                yield Sleep(backoff(conflicts, base=0.005))
-                continue
+            if codes and codes <= {"TransactionConflict"}:
+                delay = resends.after_conflict(str(error), attempts=attempts)
+                if delay is not None:
+                    yield Sleep(delay)
+                    continue
             failed = [
                 (plan, reason)
                 for plan, reason in zip(plans, error.reasons, strict=False)
                 if reason.code == "ConditionalCheckFailed"
             ]
-            ours = all(_ours(plan, _item(reason.item)) for plan, reason in failed)
-            if resends and failed and codes == {"ConditionalCheckFailed"} and ours:
-                return None  # a lost reply: the first attempt applied (token reuse aside)
+            if failed and codes == {"ConditionalCheckFailed"} and _applied(failed):
+                return None  # the token was forgotten (a resend > 10 min later): ours applied
             cause = _without_items(error)
             failure = cause
             if failed:
                 plan, reason = failed[0]
                 failure = writes.carry_request(plan.explain(_item(reason.item), None), error)
-        except TransportError:
-            if resends >= writes.MAX_RESENDS:
-                raise
-            resends += 1
-            yield Sleep(backoff(resends))
-            continue
         # raised outside the except block, so that the client's error, whose reasons hold
         # every failed action's old item (perhaps another owner's), is not the __context__
         if failure is cause:
@@ -229,6 +257,14 @@ def _without_items(error: TransactionCanceled) -> TransactionCanceled:
         request_id=error.request_id,
         operation=error.operation,
     )
+
+
+def _applied(failed: Sequence[tuple[WritePlan[Any], CancellationReason]]) -> bool:
+    """Every failed condition is explained by this transaction's own earlier attempt, and at
+    least one by its write token (a gone item alone could be someone else's delete)."""
+    items = [(plan, _item(reason.item)) for plan, reason in failed]
+    proven = any(item is not None and _ours(plan, item) for plan, item in items)
+    return proven and all(_ours(plan, item) for plan, item in items)
 
 
 def _item(item: Mapping[str, Any] | None) -> dict[str, Any] | None:

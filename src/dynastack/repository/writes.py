@@ -5,9 +5,10 @@ update expression, the condition, the per-write token and how to explain a failu
 plan becomes a single ``PutItem``/``UpdateItem``/``DeleteItem`` (``perform``) or one action of a
 transaction (``unit_of_work.py``), so a versioned write means the same thing in both.
 
-Lost replies (RELIABILITY fact 1, R3). The client never resends a conditional write after a
-``TransportError`` (the outcome is unknown), so ``perform`` does, with the *same* operation
-value and so the same token, a bounded number of times with jittered backoff:
+Lost replies (RELIABILITY fact 1, R3). The client never resends a conditional write after an
+outcome-unknown ``TransportError``, so ``perform`` does, with the *same* operation value and so
+the same token, as the client's retry policy decides (resends.py: one policy, one backoff, one
+quota; a ``ConnectError``, already retried by the client, is never resent here):
 
 * every put and update stores its token in ``_wt`` and asks for the old item on failure
   (``ReturnValuesOnConditionCheckFailure=ALL_OLD``); if a resend fails its condition and the
@@ -57,6 +58,7 @@ from dynastack.core.operations import (
     TransactWriteAction,
     UpdateItem,
 )
+from dynastack.core.steps import Script, Send, Sleep
 from dynastack.core.updates import Update
 from dynastack.core.updates import compile as compile_update
 from dynastack.core.values import decode_item
@@ -71,10 +73,10 @@ from dynastack.model.entity import Entity
 from dynastack.model.items import from_item, key_of, to_item
 from dynastack.model.meta import TYPE_ATTR, WRITE_TOKEN_ATTR
 from dynastack.repository.plans import EntityPlans, all_of, new_token
-from dynastack.repository.steps import Script, Send, Sleep, backoff
+from dynastack.repository.resends import Resends
+from dynastack.repository.update_size import check_update_size
 
 __all__ = [
-    "MAX_RESENDS",
     "WritePlan",
     "carry_request",
     "check_plan",
@@ -87,9 +89,6 @@ __all__ = [
 ]
 
 E = TypeVar("E", bound=Entity)
-
-#: how many times a write whose reply was lost is sent again (same operation, same token)
-MAX_RESENDS = 4
 
 Kind = Literal["put", "update", "delete", "check"]
 Explain = Callable[[dict[str, Any] | None, Mapping[str, Any] | None], DynastackError]
@@ -390,6 +389,7 @@ def update_plan(
     token = new_token()
     conditions.append(plans.fresh_token_condition(token))
     update = update.set(WRITE_TOKEN_ATTR, token)
+    check_update_size(f"update {plans.describe(key)}", key, update)  # before anything is sent
     condition_text, update_text, names, values_ = _compiled(all_of(conditions), update)
     return WritePlan(
         plans, "update", key, None, update_text, condition_text, names, values_, token, None,
@@ -453,12 +453,13 @@ def carry_request(explained: DynastackError, error: ServiceError) -> DynastackEr
     return explained
 
 
-def perform(plan: WritePlan[E]) -> Script[E | None]:
-    """Send one write, resending it after lost replies; the entity written (``None`` for a
-    delete), or the explained error."""
+def perform(plan: WritePlan[E], resends: Resends) -> Script[E | None]:
+    """Send one write, resending it after lost replies as ``resends`` decides; the entity
+    written (``None`` for a delete), or the explained error."""
     op = plan.operation()
-    resends = 0
+    sends = 0
     while True:
+        sends += 1
         failure: DynastackError | None = None
         try:
             result = yield Send(op)
@@ -471,14 +472,14 @@ def perform(plan: WritePlan[E]) -> Script[E | None]:
                 and old.get(WRITE_TOKEN_ATTR) == plan.token
             ):
                 return _written(plan, old)  # a lost reply: our earlier attempt applied
-            if old is None and resends and plan.gone_is_success:
+            if old is None and sends > 1 and plan.gone_is_success:
                 return None
             failure = carry_request(plan.explain(old, raw), error)
-        except TransportError:
-            if resends >= MAX_RESENDS:
+        except TransportError as error:
+            delay = resends.after_lost_reply(error, sends=sends)
+            if delay is None:
                 raise
-            resends += 1
-            yield Sleep(backoff(resends))
+            yield Sleep(delay)
             continue
         if failure is not None:
             # raised outside the except block: inside it, even ``from None`` would keep the
@@ -489,9 +490,9 @@ def perform(plan: WritePlan[E]) -> Script[E | None]:
         return plan.stored
 
 
-def written(plan: WritePlan[E]) -> Script[E]:
+def written(plan: WritePlan[E], resends: Resends) -> Script[E]:
     """``perform`` for a put or an update: the entity as stored."""
-    entity = yield from perform(plan)
+    entity = yield from perform(plan, resends)
     if entity is None:
         raise AssertionError(f"a {plan.kind} returned no entity")  # pragma: no cover
     return entity

@@ -1,12 +1,15 @@
-"""Repository logic as generators of steps, driven by a sync or an async shell.
+"""The step protocol: logic written once as generators, driven by a blocking or an async shell.
 
-Why: ``Repository`` and ``AsyncRepository`` must behave identically (ARCHITECTURE principle
-3), and the interesting parts of every method are loops: resending a write whose reply was lost,
-filling a page across several Query calls, retrying unprocessed batch keys with backoff. Each
-such loop is written ONCE as a generator that yields ``Send(op)`` (and receives the parsed
-result, or has the client's error thrown in) or ``Sleep(seconds)``, and returns the method's
-value. The shells only drive it: ``run`` with ``client.send`` and ``time.sleep``, ``arun`` with
-``await client.send`` and ``asyncio.sleep``. Nothing here imports a socket or an event loop.
+Why: every sync/async pair in dynastack (``Repository``/``AsyncRepository``, ``backfill``/
+``abackfill``, ``commit``/``acommit``, ``apply``/``aapply`` …) must behave identically
+(ARCHITECTURE principle 3), and the interesting part of each is a loop: resending a write
+whose reply was lost, filling a page across several Query calls, waiting for a table to be
+ACTIVE. Each loop is written ONCE as a generator that yields ``Send(op)`` (and receives the
+parsed result, or has the client's ``DynastackError`` thrown in at the ``yield``) or
+``Sleep(seconds)``, and returns its value. The shells only drive it: ``run`` with
+``client.send`` and ``time.sleep``, ``arun`` with ``await client.send`` and ``asyncio.sleep``.
+This is the one step protocol: the repository and provisioning both use it, and it lives in
+``core`` because it needs no socket, no event loop and nothing above ``errors``.
 
 Example:
     >>> def double() -> Script[int]:
@@ -19,14 +22,13 @@ Example:
 
 from __future__ import annotations
 
-import random
 from collections.abc import Awaitable, Callable, Generator
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from dynastack.errors import DynastackError
 
-__all__ = ["Script", "Send", "Sleep", "arun", "backoff", "run"]
+__all__ = ["Script", "Send", "Sleep", "Step", "arun", "run"]
 
 T = TypeVar("T")
 
@@ -40,22 +42,15 @@ class Send:
 
 @dataclass(frozen=True, slots=True)
 class Sleep:
-    """Wait ``seconds`` before the next step (backoff between retries)."""
+    """Wait ``seconds`` before the next step (a backoff, or a poll's interval)."""
 
     seconds: float
 
 
-#: a repository method as a pure generator of steps, returning ``T``
-Script = Generator[Send | Sleep, Any, T]
-
-
-def backoff(attempt: int, *, base: float = 0.01, cap: float = 1.0) -> float:
-    """Full-jitter delay before retry number ``attempt`` (1-based): ``U(0, min(cap, base·2ⁿ))``.
-
-    >>> 0.0 <= backoff(3) <= 0.08
-    True
-    """
-    return random.uniform(0.0, min(cap, base * 2 ** min(attempt, 32)))
+#: what a script yields
+Step = Send | Sleep
+#: logic as a pure generator of steps, returning ``T``
+Script = Generator[Step, Any, T]
 
 
 def run(script: Script[T], *, send: Callable[[Any], Any], sleep: Callable[[float], object]) -> T:
