@@ -31,6 +31,7 @@ Example:
 from __future__ import annotations
 
 import asyncio
+import inspect
 import time
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -62,9 +63,6 @@ if TYPE_CHECKING:
 __all__ = ["UnitOfWork", "commit_script"]
 
 E = TypeVar("E", bound=Entity)
-
-#: one message for both twins (their bodies are compared by tests/test_twins.py)
-_WRONG_COMMIT = "commit() is for sync repositories, await acommit() for async ones"
 
 
 class UnitOfWork:
@@ -180,7 +178,7 @@ class UnitOfWork:
 
         script = self._script()
         if not isinstance(self._client, Client):
-            raise InvalidRequest(_WRONG_COMMIT)
+            raise InvalidRequest(_wrong_commit(self._client))
         run(script, send=self._client.send, sleep=time.sleep)
 
     async def acommit(self) -> None:
@@ -189,8 +187,16 @@ class UnitOfWork:
 
         script = self._script()
         if not isinstance(self._client, AsyncClient):
-            raise InvalidRequest(_WRONG_COMMIT)
+            raise InvalidRequest(_wrong_commit(self._client))
         await arun(script, send=self._client.send, sleep=asyncio.sleep)
+
+
+def _wrong_commit(client: object) -> str:
+    """Why ``commit``/``acommit`` refused: the unit's repositories are of the other kind (one
+    function for both twins, whose bodies tests/test_twins.py compares)."""
+    if inspect.iscoroutinefunction(getattr(client, "send", None)):
+        return "this unit's repositories are async: use await acommit(), not commit()"
+    return "this unit's repositories are sync: use commit(), not acommit()"
 
 
 def _ours(plan: WritePlan[Any], item: Mapping[str, Any] | None) -> bool:
