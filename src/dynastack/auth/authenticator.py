@@ -3,7 +3,8 @@
 The API calls one object with this protocol per request. Header names are lower-case. Three
 credentials are understood, each by its own authenticator:
 
-* ``authorization: Bearer <JWT>`` → ``BearerAuthenticator`` (a ``TokenVerifier``);
+* ``authorization: Bearer <JWT>`` → ``BearerAuthenticator`` (a ``TokenVerifier``); the bare
+  ``authorization: <JWT>`` of AppSync-style clients (seed 000 sends the ID token so) too;
 * ``x-api-key: <key>`` → ``ApiKeyAuthenticator`` (an ``ApiKeyStore``, for services);
 * the session cookie → ``dynastack.sessions.SessionAuthenticator`` (a ``SessionStore``).
 
@@ -81,7 +82,9 @@ class BearerAuthenticator:
         value = headers.get("authorization")
         if value is None:
             raise AuthenticationFailed("missing")
-        scheme, _, token = value.strip().partition(" ")
+        scheme, space, token = value.strip().partition(" ")
+        if not space:  # AppSync style: the token alone
+            return await self.verifier.verify(scheme)
         if scheme.lower() != "bearer" or not token.strip():
             raise AuthenticationFailed("scheme")
         return await self.verifier.verify(token.strip())

@@ -2,9 +2,9 @@
 
 ``dynastack dev token --user alice --groups Developers`` prints a token shaped like a Cognito ID
 token (``sub``, ``cognito:username``, ``cognito:groups``, ``token_use``, ``aud``), signed by a
-2048-bit RSA key kept in ``.dynastack/dev-issuer-key.pem``. The key is created on first use with
-mode 0600 (its folder 0700), created exclusively so two processes starting at once cannot end
-up with two keys. A server trusts it through ``DevIssuer.trusted_issuer()``, marked ``dev``, so
+2048-bit RSA key kept in ``.dynastack/dev-issuer-key.pem`` (or under ``$DYNASTACK_STATE_DIR``).
+The key is created on first use with mode 0600 (its folder 0700), exclusively, so two processes
+starting at once cannot end up with two keys. A server trusts it through ``DevIssuer.trusted_issuer()``, marked ``dev``, so
 ``TokenVerifier`` refuses it when the environment is production: fail closed.
 
 Example:
@@ -36,6 +36,7 @@ from jwt.algorithms import RSAAlgorithm
 from dynastack.auth.jwks import JwksCache
 from dynastack.auth.verifier import TrustedIssuer
 from dynastack.errors import ConfigurationError
+from dynastack.local.state import default_state_dir
 
 __all__ = ["DEV_CLIENT_ID", "DEV_ISSUER", "DevIssuer"]
 
@@ -47,10 +48,14 @@ KEY_FILE = "dev-issuer-key.pem"
 
 
 class DevIssuer:
-    """Issues dev tokens from the key under ``directory`` (default ``.dynastack``)."""
+    """Issues dev tokens from the key under ``directory``.
 
-    def __init__(self, directory: str | os.PathLike[str] = ".dynastack") -> None:
-        self.directory = Path(directory)
+    The default is the project's state folder: ``$DYNASTACK_STATE_DIR``, else ``.dynastack``,
+    so ``dynastack dev token`` and a server started in the same folder share one key.
+    """
+
+    def __init__(self, directory: str | os.PathLike[str] | None = None) -> None:
+        self.directory = default_state_dir() if directory is None else Path(directory)
         self._key: rsa.RSAPrivateKey | None = None
 
     @property

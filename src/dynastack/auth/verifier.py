@@ -194,7 +194,6 @@ class TokenVerifier:
             raise AuthenticationFailed("malformed")
         header = _json_object(_b64decode(parts[0]))
         payload = _json_object(_b64decode(parts[1]))
-        signature = _b64decode(parts[2])
 
         alg = header.get("alg")
         if alg != "RS256":
@@ -209,6 +208,7 @@ class TokenVerifier:
         issuer = self._issuers.get(iss) if isinstance(iss, str) else None
         if issuer is None:
             raise AuthenticationFailed("issuer")
+        signature = _b64decode(parts[2])
         key: RSAPublicKey = await issuer.keys.key(kid)
         signing_input = f"{parts[0]}.{parts[1]}".encode("ascii")
         if not _RS256.verify(signing_input, key, signature):
