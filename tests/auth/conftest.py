@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 
 REGION = "us-east-1"
 USERNAME = "user@example.com"
-PASSWORD = "SecurePass123!"  # noqa: S105 - the seed's test password
+PASSWORD = "SecurePass123!"
 
 
 @dataclass(frozen=True)
@@ -52,7 +52,7 @@ def admin_client(endpoint: str) -> CognitoIdentityProviderClient:
         region_name=REGION,
         endpoint_url=endpoint,
         aws_access_key_id="testing",
-        aws_secret_access_key="testing",  # noqa: S106 - moto accepts any
+        aws_secret_access_key="testing",
     )
 
 

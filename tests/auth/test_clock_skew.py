@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from dynastack.auth import AuthenticationFailed, ClaimsCache, JwksCache, TokenVerifier, TrustedIssuer
+from dynastack.auth import (
+    AuthenticationFailed,
+    ClaimsCache,
+    JwksCache,
+    TokenVerifier,
+    TrustedIssuer,
+)
 from dynastack.errors import ConfigurationError
 
 from .conftest import Clock
@@ -16,9 +22,7 @@ KEY = rsa_key("a")
 
 
 def verifier(clock: Clock, leeway: float = LEEWAY) -> TokenVerifier:
-    issuer = TrustedIssuer(
-        ISSUER, keys=JwksCache.static(jwks((KEY, "kid-a"))), client_ids={CLIENT}
-    )
+    issuer = TrustedIssuer(ISSUER, keys=JwksCache.static(jwks((KEY, "kid-a"))), client_ids={CLIENT})
     return TokenVerifier([issuer], env="test", leeway=leeway, clock=clock)
 
 

@@ -1,4 +1,4 @@
-"""The dev issuer: a local key made once (0600), tokens the server trusts outside production only."""
+"""The dev issuer: a local key made once (0600); its tokens are trusted outside production."""
 
 from __future__ import annotations
 
@@ -74,5 +74,7 @@ def test_cli_dev_token_bad_options(tmp_path: Path, capsys: pytest.CaptureFixture
     state = str(tmp_path)
     assert main(["dev", "token", "--user", "a", "--ttl", "0", "--state-dir", state]) == 1
     assert "ttl must be positive" in capsys.readouterr().err
-    assert main(["dev", "token", "--user", "a", "--token-use", "refresh", "--state-dir", state]) == 1
+    assert (
+        main(["dev", "token", "--user", "a", "--token-use", "refresh", "--state-dir", state]) == 1
+    )
     assert "--token-use" in capsys.readouterr().err

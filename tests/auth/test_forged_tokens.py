@@ -68,8 +68,14 @@ def dup_header() -> str:
 
 
 VARIANTS: dict[str, tuple[Callable[[], str], str]] = {
-    "alg none": (lambda: raw_token({"alg": "none", "kid": "kid-a"}, claims(NOW), None), "algorithm"),
-    "alg None": (lambda: raw_token({"alg": "None", "kid": "kid-a"}, claims(NOW), None), "algorithm"),
+    "alg none": (
+        lambda: raw_token({"alg": "none", "kid": "kid-a"}, claims(NOW), None),
+        "algorithm",
+    ),
+    "alg None": (
+        lambda: raw_token({"alg": "None", "kid": "kid-a"}, claims(NOW), None),
+        "algorithm",
+    ),
     "alg missing": (lambda: raw_token({"kid": "kid-a"}, claims(NOW), GOOD), "algorithm"),
     "HS256 keyed with the public key": (
         lambda: hmac_token({"alg": "HS256", "kid": "kid-a"}, claims(NOW), public_pem(GOOD)),
@@ -85,8 +91,14 @@ VARIANTS: dict[str, tuple[Callable[[], str], str]] = {
         ),
         "algorithm",
     ),
-    "PS256 named": (lambda: raw_token({"alg": "PS256", "kid": "kid-a"}, claims(NOW), GOOD), "algorithm"),
-    "ES256 named": (lambda: raw_token({"alg": "ES256", "kid": "kid-a"}, claims(NOW), GOOD), "algorithm"),
+    "PS256 named": (
+        lambda: raw_token({"alg": "PS256", "kid": "kid-a"}, claims(NOW), GOOD),
+        "algorithm",
+    ),
+    "ES256 named": (
+        lambda: raw_token({"alg": "ES256", "kid": "kid-a"}, claims(NOW), GOOD),
+        "algorithm",
+    ),
     "unknown kid": (lambda: token(GOOD, "kid-zzz", claims(NOW)), "unknown_kid"),
     "kid missing": (lambda: raw_token({"alg": "RS256"}, claims(NOW), GOOD), "kid"),
     "kid not a string": (lambda: token(GOOD, 7, claims(NOW)), "kid"),  # type: ignore[arg-type]
@@ -190,9 +202,7 @@ async def test_forged_token_is_refused(verifier: TokenVerifier, name: str) -> No
     ("header", "reason"),
     [("Basic dXNlcjpwdw==", "scheme"), ("Bearer ", "malformed"), ("Bearer  ", "malformed")],
 )
-async def test_bad_authorization_headers(
-    verifier: TokenVerifier, header: str, reason: str
-) -> None:
+async def test_bad_authorization_headers(verifier: TokenVerifier, header: str, reason: str) -> None:
     with pytest.raises(AuthenticationFailed) as refused:
         await FirstPresent(BearerAuthenticator(verifier)).authenticate({"authorization": header})
     assert refused.value.reason in (reason, "scheme")

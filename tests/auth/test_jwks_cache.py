@@ -53,7 +53,7 @@ async def test_rotation_costs_one_fetch(jwks_server: JwksServer) -> None:
 
 
 async def test_unknown_kid_flood_is_bounded(jwks_server: JwksServer) -> None:
-    verifier, cache, clock = setup(jwks_server.url)
+    verifier, _, clock = setup(jwks_server.url)
     await verifier.verify(tok(A, "kid-a"))
     flood = [tok(A, secrets.token_hex(8), sub=f"u{n}") for n in range(300)]
     for _ in range(3):
@@ -70,13 +70,15 @@ async def test_outage_before_any_key_is_jwks_unavailable(
     jwks_server: JwksServer, mode: str
 ) -> None:
     jwks_server.mode = mode
-    verifier, cache, clock = setup(jwks_server.url)
+    verifier, _, clock = setup(jwks_server.url)
     results = await asyncio.gather(
         *(verifier.verify(tok(A, "kid-a", sub=f"u{n}")) for n in range(50)),
         return_exceptions=True,
     )
     assert all(isinstance(r, JwksUnavailable) for r in results), results[:3]
-    assert all(isinstance(r, AuthenticationFailed) and r.reason == "jwks_unavailable" for r in results)
+    assert all(
+        isinstance(r, AuthenticationFailed) and r.reason == "jwks_unavailable" for r in results
+    )
     assert jwks_server.hits == 1  # bounded: the failure is remembered for the interval
     jwks_server.mode = "ok"
     clock.advance(INTERVAL)
@@ -96,7 +98,7 @@ async def test_closed_port_is_jwks_unavailable() -> None:
 async def test_a_bad_answer_never_replaces_a_good_key_set(
     jwks_server: JwksServer, mode: str
 ) -> None:
-    verifier, cache, clock = setup(jwks_server.url)
+    verifier, _, clock = setup(jwks_server.url)
     await verifier.verify(tok(A, "kid-a"))
     jwks_server.mode = mode
     clock.advance(3600)  # the key set is due for a refresh, and the refresh fails

@@ -53,8 +53,10 @@ def raw_token(
     h = header if isinstance(header, bytes) else json.dumps(header).encode()
     p = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
     signing_input = f"{b64(h)}.{b64(p)}".encode()
-    signature = b"" if key is None else key.sign(
-        signing_input, padding.PKCS1v15(), hash_alg or hashes.SHA256()
+    signature = (
+        b""
+        if key is None
+        else key.sign(signing_input, padding.PKCS1v15(), hash_alg or hashes.SHA256())
     )
     return f"{signing_input.decode()}.{b64(signature)}"
 
@@ -84,8 +86,8 @@ def claims(now: int, **changes: Any) -> dict[str, Any]:
         "cognito:username": "alice",
         "cognito:groups": ["Developers"],
     }
-    for name, value in changes.items():
-        name = name.replace("__", ":")
+    for given, value in changes.items():
+        name = given.replace("__", ":")
         if value is ...:
             base.pop(name, None)
         else:

@@ -4,8 +4,9 @@
 token (``sub``, ``cognito:username``, ``cognito:groups``, ``token_use``, ``aud``), signed by a
 2048-bit RSA key kept in ``.dynastack/dev-issuer-key.pem`` (or under ``$DYNASTACK_STATE_DIR``).
 The key is created on first use with mode 0600 (its folder 0700), exclusively, so two processes
-starting at once cannot end up with two keys. A server trusts it through ``DevIssuer.trusted_issuer()``, marked ``dev``, so
-``TokenVerifier`` refuses it when the environment is production: fail closed.
+starting at once cannot end up with two keys. A server trusts it through
+``DevIssuer.trusted_issuer()``, marked ``dev``, so ``TokenVerifier`` refuses it when the
+environment is production: fail closed.
 
 Example:
     >>> import tempfile, asyncio

@@ -10,7 +10,7 @@ the token goes to stdout, so ``TOKEN=$(dynastack dev token --user alice)`` works
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 import typer
 
@@ -32,7 +32,7 @@ def token(
     ttl: Annotated[int, typer.Option("--ttl", help="Seconds until the token expires.")] = 3600,
     token_use: Annotated[
         str, typer.Option("--token-use", help="id (with aud) or access (with client_id).")
-    ] = "id",
+    ] = "id",  # noqa: S107 - not a password
     state_dir: Annotated[
         Path | None, typer.Option("--state-dir", help="Where the dev key lives.")
     ] = None,
@@ -42,5 +42,5 @@ def token(
         raise ConfigurationError(f"--token-use must be id or access, not {token_use!r}")
     names = sorted({g.strip() for value in groups or [] for g in value.split(",") if g.strip()})
     issuer = DevIssuer(state_dir)
-    kind = "id" if token_use == "id" else "access"  # noqa: S105 - not a password
+    kind: Literal["id", "access"] = "id" if token_use == "id" else "access"  # noqa: S105
     typer.echo(issuer.issue(user, groups=names, ttl=ttl, token_use=kind))
