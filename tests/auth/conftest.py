@@ -73,21 +73,21 @@ def _pool(admin: CognitoIdentityProviderClient, name: str) -> tuple[str, str]:
 
 
 @pytest.fixture(scope="session")
-def cognito_endpoint(monkeypatch_session: pytest.MonkeyPatch) -> Iterator[str]:
+def cognito_endpoint() -> Iterator[str]:
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     host, port = server.get_host_and_port()
-    # the seed's client builds boto3.client('cognito-idp', region_name=...) with no keys
-    monkeypatch_session.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch_session.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     yield f"http://{host}:{port}"
     server.stop()
 
 
-@pytest.fixture(scope="session")
-def monkeypatch_session() -> Iterator[pytest.MonkeyPatch]:
-    with pytest.MonkeyPatch.context() as patch:
-        yield patch
+@pytest.fixture
+def aws_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The seed's client builds ``boto3.client('cognito-idp', region_name=...)`` with no keys:
+    give it test keys from the environment, for this test only."""
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
 
 
 @pytest.fixture(scope="session")

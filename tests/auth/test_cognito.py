@@ -23,7 +23,7 @@ from dynastack.auth import (
 
 from .conftest import USERNAME, CognitoPool, admin_client
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("aws_credentials")]
 
 
 def seed_login(endpoint: str, client_id: str) -> dict[str, Any]:
