@@ -44,9 +44,10 @@ def seed_login(endpoint: str, client_id: str) -> dict[str, Any]:
 
 
 def verifier_for(pool: CognitoPool, **options: Any) -> TokenVerifier:
-    issuer = TrustedIssuer.from_jwks_url(
-        pool.issuer, pool.jwks_url, client_ids={pool.client_id}, **options
+    issuer = TrustedIssuer.cognito(
+        "us-east-1", pool.pool_id, jwks_url=pool.jwks_url, client_ids={pool.client_id}, **options
     )
+    assert issuer.issuer == pool.issuer
     return TokenVerifier([issuer], env="test")
 
 

@@ -57,3 +57,19 @@ def test_misconfigurations() -> None:
         SessionCookies(refresh_path="auth; Domain=x")
     plain = SessionCookies(session_name="sid", refresh_name="rid", secure=False)
     assert "Secure" not in attributes(plain.session("s.a", max_age=5))
+
+
+async def test_session_authenticator_refuses_missing_and_doubled_cookies() -> None:
+    from dynastack.auth import AuthenticationFailed
+    from dynastack.sessions import InMemorySessionStore, SessionAuthenticator
+
+    store = InMemorySessionStore()
+    issued = await store.create("alice")
+    auth = SessionAuthenticator(store)
+    good = f"__Host-session={issued.session_token}"
+    assert (await auth.authenticate({"cookie": good})).subject == "alice"
+    cases = {"": "missing", "theme=dark": "missing", f"{good}; {good}": "session_invalid"}
+    for cookie, expected in cases.items():
+        with pytest.raises(AuthenticationFailed) as refused:
+            await auth.authenticate({"cookie": cookie})
+        assert refused.value.reason == expected

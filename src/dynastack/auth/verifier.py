@@ -135,6 +135,27 @@ class TrustedIssuer:
         cache = JwksCache(jwks_url, refetch_interval=refetch_interval)
         return cls(issuer, keys=cache, client_ids=client_ids, token_uses=token_uses)
 
+    @classmethod
+    def cognito(
+        cls,
+        region: str,
+        pool_id: str,
+        *,
+        client_ids: Iterable[str],
+        jwks_url: str | None = None,
+        token_uses: Iterable[str] = TOKEN_USES,
+    ) -> TrustedIssuer:
+        """A Cognito user pool: ``iss`` from the region and pool id; the JWKS URL is AWS's
+        unless ``jwks_url`` names another (moto: ``http://127.0.0.1:PORT/<pool>/.well-known/
+        jwks.json``).
+
+        >>> TrustedIssuer.cognito("eu-west-1", "eu-west-1_Ab12", client_ids={"app"}).issuer
+        'https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Ab12'
+        """
+        issuer = f"https://cognito-idp.{region}.amazonaws.com/{pool_id}"
+        url = jwks_url or f"{issuer}/.well-known/jwks.json"
+        return cls.from_jwks_url(issuer, url, client_ids=client_ids, token_uses=token_uses)
+
 
 class TokenVerifier:
     """Verifies bearer JWTs of the ``issuers``; ``verify(token)`` gives the ``Principal``.

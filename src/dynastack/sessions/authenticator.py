@@ -38,8 +38,10 @@ class SessionAuthenticator:
 
     async def authenticate(self, headers: Mapping[str, str]) -> Principal:
         token = self.cookies.read_session(headers)
-        if token is None:
-            raise AuthenticationFailed("missing")
+        if token is None:  # absent, empty, or named twice (which copy is genuine?)
+            raise AuthenticationFailed(
+                "missing" if not self.present(headers) else "session_invalid"
+            )
         session = await self.store.validate(token)
         return Principal(
             subject=session.user_id,
