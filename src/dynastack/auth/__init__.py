@@ -1,0 +1,1 @@
+"""Authentication: credentials (bearer JWTs, API keys, session cookies) turned into a ``Principal``."""
