@@ -1,10 +1,10 @@
 """REST handlers: one compiled ``ResourceSpec`` and one operation in, a Starlette endpoint out.
 
 Every handler runs the same steps in the same order, so no route can skip one: authenticate,
-count the request against the caller's rate window, check the role matrix, validate the input
-completely (size, media type, JSON, schema, server-owned fields, page size, If-Match), and only
-then call the repository, through the caller's owner scope when the resource is scoped. Any
-input error therefore costs no DynamoDB call (S9), and what reaches the repository is already
+check the role matrix, validate the input completely (size, media type, JSON, schema,
+server-owned fields, page size, If-Match), count the request against the caller's rate window
+(the first DynamoDB call), and only then call the repository, through the caller's owner scope
+when the resource is scoped. Any input error therefore costs no DynamoDB call (S9), and what reaches the repository is already
 typed, so its own errors are rare and mapped by class (problems.py), never by message.
 
 Optimistic locking in HTTP terms: an item's ``ETag`` is its version (``"3"``); ``If-Match`` is
@@ -125,9 +125,23 @@ class _Handler:
                 "the credential cannot be checked right now; retry shortly",
                 headers={"Retry-After": "1"},
             ) from None
+        if not self.spec.allows(principal.groups, self.operation):
+            raise PermissionDenied(f"{self.operation} {self.spec.name}")
+        return principal
+
+    async def repository(self, principal: Principal) -> AsyncRepository[Any]:
+        """The repository for this caller, once its request is counted (the rate window is
+        the first DynamoDB call, after every input check)."""
         limiter = self.ctx.limiter
         if limiter is not None:
-            verdict = await limiter.hit(principal.subject)
+            try:
+                verdict = await limiter.hit(principal.subject)
+            except DynastackError:  # fail closed: a request that cannot be counted is refused
+                raise Problem(
+                    "unavailable",
+                    "the rate limit cannot be checked right now; retry shortly",
+                    headers={"Retry-After": "1"},
+                ) from None
             if not verdict.allowed:
                 raise Problem(
                     "rate-limited",
@@ -135,11 +149,6 @@ class _Handler:
                     f"retry in {verdict.reset} s",
                     headers={"Retry-After": str(verdict.reset)},
                 )
-        if not self.spec.allows(principal.groups, self.operation):
-            raise PermissionDenied(f"{self.operation} {self.spec.name}")
-        return principal
-
-    def repository(self, principal: Principal) -> AsyncRepository[Any]:
         repo = self.ctx.repositories[self.spec.name]
         return repo.for_owner(principal.subject) if self.spec.owner_scoped else repo
 
@@ -233,7 +242,7 @@ def _get(handler: _Handler) -> Endpoint:
     async def get(request: Request) -> Response:
         principal = await handler.principal(request)
         key = handler.key(request)
-        found = await handler.repository(principal).get(**key)
+        found = await (await handler.repository(principal)).get(**key)
         if found is None:
             raise Problem("not-found", f"no {handler.spec.name} with this key")
         return handler.respond(found)
@@ -256,7 +265,7 @@ def _create(handler: _Handler) -> Endpoint:
             raise Problem(
                 "validation", f"the body is not a valid {spec.name}", errors=_errors(error, "body")
             ) from None
-        created = await handler.repository(principal).create(entity)
+        created = await (await handler.repository(principal)).create(entity)
         return handler.respond(created, 201)
 
     return create
@@ -273,7 +282,7 @@ def _update(handler: _Handler) -> Endpoint:
         if not data:
             raise _invalid("the body names no field to change", ["body"])
         fields = {spec.fields_by_alias[a]: handler.value(a, v, "field") for a, v in data.items()}
-        updated = await handler.repository(principal).update(
+        updated = await (await handler.repository(principal)).update(
             key, expected_version=version, **fields
         )
         return handler.respond(updated)
@@ -287,7 +296,7 @@ def _delete(handler: _Handler) -> Endpoint:
         key = handler.key(request)
         version = handler.version(request)
         try:
-            await handler.repository(principal).delete(key, expected_version=version)
+            await (await handler.repository(principal)).delete(key, expected_version=version)
         except ItemNotFound:
             raise Problem("not-found", f"no {handler.spec.name} with this key") from None
         return Response(status_code=204)
@@ -374,7 +383,7 @@ def _list(handler: _Handler, route: ListRoute) -> Endpoint:
         condition = None
         for one in filters:
             condition = one if condition is None else condition & one
-        page = await handler.repository(principal).query(
+        page = await (await handler.repository(principal)).query(
             route.index,
             filter=condition,
             newest_first=newest,
