@@ -117,6 +117,7 @@ class Api:
         self.app = app
         self.title = title or f"{app.name} API"
         self.authenticator = authenticator
+        self.resources: tuple[Resource, ...] = tuple(resources)
         self.specs: tuple[ResourceSpec, ...] = tuple(r.compile() for r in resources)
         seen: set[str] = set()
         for spec in self.specs:
@@ -125,6 +126,10 @@ class Api:
             if spec.path in seen:
                 raise ConfigurationError(f"two resources are served at {spec.path}")
             seen.add(spec.path)
+
+    def with_authenticator(self, authenticator: AuthenticatorFactory) -> Api:
+        """The same API with ``authenticator`` (how a deployment wires its verifier)."""
+        return Api(self.app, self.resources, title=self.title, authenticator=authenticator)
 
     def openapi(self) -> dict[str, Any]:
         """The OpenAPI 3.1 document of this API."""

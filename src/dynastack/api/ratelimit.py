@@ -81,7 +81,7 @@ class RateLimiter:
         result = await self._client.send(
             UpdateItem(
                 table=self.table,
-                key={"bucket": f"{digest}:{index}"},
+                key={"bucket": f"{digest}:{self.window}:{index}"},
                 update="ADD #h :one SET #e = if_not_exists(#e, :exp)",
                 names={"#h": "hits", "#e": "expires"},
                 values={":one": 1, ":exp": (index + 2) * self.window},

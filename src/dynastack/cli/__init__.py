@@ -89,4 +89,5 @@ def add_group(name: str) -> None:
 # Command groups, one line each.
 add_group("local")
 add_group("tables")
+app.command("serve")(importlib.import_module("dynastack.cli.serve").serve)
 app.add_typer(importlib.import_module("dynastack.cli.ops").app)  # top level: doctor, export, …
