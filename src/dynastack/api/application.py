@@ -42,8 +42,8 @@ from dynastack.api.docs_page import CSP, PAGE
 from dynastack.api.openapi import openapi
 from dynastack.api.problems import Problem, problem_for
 from dynastack.api.ratelimit import RATE_TABLE, RateLimiter
-from dynastack.api.resources import Resource, ResourceSpec
-from dynastack.api.rest import Context, endpoint
+from dynastack.api.resources import Operation, Resource, ResourceSpec
+from dynastack.api.rest import Context, Endpoint, endpoint
 from dynastack.api.settings import ApiSettings
 from dynastack.client.async_client import AsyncClient
 from dynastack.errors import ConfigurationError, DynastackError
@@ -131,9 +131,9 @@ class Api:
         """The same API with ``authenticator`` (how a deployment wires its verifier)."""
         return Api(self.app, self.resources, title=self.title, authenticator=authenticator)
 
-    def openapi(self) -> dict[str, Any]:
-        """The OpenAPI 3.1 document of this API."""
-        return openapi(self.specs, title=self.title)
+    def openapi(self, *, max_page_size: int = 100) -> dict[str, Any]:
+        """The OpenAPI 3.1 document of this API (``max_page_size``: the settings' limit)."""
+        return openapi(self.specs, title=self.title, max_page_size=max_page_size)
 
     def asgi(
         self,
@@ -223,8 +223,22 @@ _HTTP_DETAIL = {
 }
 
 
+_ITEM_METHODS: tuple[tuple[Operation, str], ...] = (
+    ("get", "GET"),
+    ("update", "PATCH"),
+    ("delete", "DELETE"),
+)
+
+
+def _dispatch(methods: dict[str, Endpoint]) -> Endpoint:
+    async def by_method(request: Request) -> Response:
+        return await methods[request.method](request)
+
+    return by_method
+
+
 def _routes(api: Api, ctx: Context, settings: ApiSettings) -> list[Route]:
-    document = orjson.dumps(api.openapi())
+    document = orjson.dumps(api.openapi(max_page_size=settings.max_page_size))
 
     async def openapi_json(_: Request) -> Response:
         return Response(document, media_type="application/json")
@@ -245,24 +259,22 @@ def _routes(api: Api, ctx: Context, settings: ApiSettings) -> list[Route]:
     ]
     if settings.docs:
         routes.append(Route("/docs", docs, methods=["GET"]))
-    # index lists before items: /x/index/Name must not be read as an item's key
+    # one Route per path, so that a 405 names every method the path takes (Allow); index
+    # lists first: /x/index/Name must not be read as an item's key
+    by_path: dict[str, dict[str, Endpoint]] = {}
     for spec in api.specs:
         for route in spec.lists:
             if route.index is not None:
-                routes.append(
-                    Route(route.path, endpoint(ctx, spec, "list", route), methods=["GET"])
-                )
+                by_path.setdefault(route.path, {})["GET"] = endpoint(ctx, spec, "list", route)
     for spec in api.specs:
         for route in spec.lists:
             if route.index is None:
-                routes.append(
-                    Route(route.path, endpoint(ctx, spec, "list", route), methods=["GET"])
-                )
+                by_path.setdefault(route.path, {})["GET"] = endpoint(ctx, spec, "list", route)
         if "create" in spec.operations:
-            routes.append(Route(spec.path, endpoint(ctx, spec, "create"), methods=["POST"]))
-        for operation, method in (("get", "GET"), ("update", "PATCH"), ("delete", "DELETE")):
+            by_path.setdefault(spec.path, {})["POST"] = endpoint(ctx, spec, "create")
+        for operation, method in _ITEM_METHODS:
             if operation in spec.operations:
-                routes.append(
-                    Route(spec.item_path, endpoint(ctx, spec, operation), methods=[method])
-                )
+                by_path.setdefault(spec.item_path, {})[method] = endpoint(ctx, spec, operation)
+    for path, methods in by_path.items():
+        routes.append(Route(path, _dispatch(methods), methods=list(methods)))
     return routes

@@ -94,7 +94,13 @@ class _Schemas:
         return {"$ref": _REF.format(model=name)}
 
 
-def _input(schema: dict[str, Any], forbidden: frozenset[str], *, partial: bool) -> dict[str, Any]:
+def _input(
+    schema: dict[str, Any],
+    forbidden: frozenset[str],
+    *,
+    partial: bool,
+    addressable: Sequence[str] = (),
+) -> dict[str, Any]:
     out = copy.deepcopy(schema)
     out["properties"] = {k: v for k, v in out.get("properties", {}).items() if k not in forbidden}
     for prop in out["properties"].values():
@@ -106,6 +112,10 @@ def _input(schema: dict[str, Any], forbidden: frozenset[str], *, partial: bool) 
         out["required"] = required
     if partial:
         out["minProperties"] = 1
+    for name in addressable:
+        prop = out["properties"].get(name)
+        if isinstance(prop, dict) and prop.get("type") == "string":
+            prop["not"] = {"pattern": "/"}  # a key value is a URL path segment
     out["additionalProperties"] = False
     return out
 
@@ -116,14 +126,32 @@ def _param(name: str, where: str, schema: dict[str, Any], *, required: bool) -> 
 
 def _field_schema(model: dict[str, Any], alias: str) -> dict[str, Any]:
     prop: dict[str, Any] = copy.deepcopy(model["properties"].get(alias, {"type": "string"}))
-    prop.pop("default", None)
-    prop.pop("title", None)
-    if "$ref" in prop or "anyOf" in prop:
+    ref = prop.get("$ref")
+    if isinstance(ref, str):  # an enum: inline it, a parameter's schema stands alone
+        prop = copy.deepcopy(model.get("$defs", {}).get(ref.rsplit("/", 1)[-1], {}))
+    for noise in ("default", "title", "description"):
+        prop.pop(noise, None)
+    if "anyOf" in prop or not prop:
         return {"type": "string"}
     return prop
 
 
-def _list_op(spec: ResourceSpec, route: ListRoute, model: dict[str, Any], ref: Any) -> Any:
+def _storable(schema: Any) -> None:
+    # DynamoDB refuses empty map keys: say so wherever a schema is an open map
+    if isinstance(schema, dict):
+        extra = schema.get("additionalProperties")
+        if schema.get("type") == "object" and extra not in (None, False):
+            schema.setdefault("propertyNames", {"minLength": 1})
+        for value in schema.values():
+            _storable(value)
+    elif isinstance(schema, list):
+        for value in schema:
+            _storable(value)
+
+
+def _list_op(
+    spec: ResourceSpec, route: ListRoute, model: dict[str, Any], ref: Any, max_page: int
+) -> Any:
     params = []
     for name, kind in list_parameters(spec, route).items():
         if kind in {"partition", "sort", "prefix"}:
@@ -137,7 +165,8 @@ def _list_op(spec: ResourceSpec, route: ListRoute, model: dict[str, Any], ref: A
             field = name.split(".", 1)[1]
             params.append(_param(name, "query", _field_schema(model, field), required=False))
         elif kind == "limit":
-            params.append(_param(name, "query", {"type": "integer", "minimum": 1}, required=False))
+            page_size = {"type": "integer", "minimum": 1, "maximum": max_page}
+            params.append(_param(name, "query", page_size, required=False))
         elif kind == "cursor":
             params.append(
                 _param(name, "query", {"type": "string", "maxLength": 4096}, required=False)
@@ -166,13 +195,22 @@ def _list_op(spec: ResourceSpec, route: ListRoute, model: dict[str, Any], ref: A
 
 
 _ETAG_HEADER = {"ETag": {"description": "The item's version", "schema": {"type": "string"}}}
-_IF_MATCH = _param(
-    "If-Match", "header", {"type": "string", "pattern": '^"[0-9]{1,18}"$'}, required=True
-)
+# required in fact (428 without it); not marked required, so that its absence is the documented
+# 428 rather than a generic 400
+_IF_MATCH = {
+    **_param(
+        "If-Match", "header", {"type": "string", "pattern": '^"[0-9]{1,18}"$'}, required=False
+    ),
+    "description": "The ETag of the item as last read; without it the answer is 428",
+}
 
 
 def openapi(
-    specs: Sequence[ResourceSpec], *, title: str = "dynastack API", version: str = "1"
+    specs: Sequence[ResourceSpec],
+    *,
+    title: str = "dynastack API",
+    version: str = "1",
+    max_page_size: int = 100,
 ) -> dict[str, Any]:
     """The OpenAPI 3.1 document of these resources."""
     schemas = _Schemas()
@@ -227,7 +265,13 @@ def openapi(
             paths[spec.item_path] = item_ops
         if "create" in spec.operations:
             body = schemas.add(
-                f"{spec.name}Create", _input(validation, spec.create_forbidden, partial=False)
+                f"{spec.name}Create",
+                _input(
+                    validation,
+                    spec.create_forbidden,
+                    partial=False,
+                    addressable=spec.key_params,
+                ),
             )
             created = {
                 **item,
@@ -244,7 +288,10 @@ def openapi(
                 "responses": {"201": created, **_errors(409, 413, 415)},
             }
         for route in spec.lists:
-            paths.setdefault(route.path, {})["get"] = _list_op(spec, route, model, ref)
+            paths.setdefault(route.path, {})["get"] = _list_op(
+                spec, route, model, ref, max_page_size
+            )
+    _storable(schemas.components)
     return {
         "openapi": "3.1.0",
         "info": {"title": title, "version": version},

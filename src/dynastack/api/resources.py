@@ -147,10 +147,18 @@ class ResourceSpec:
         if meta.owner_field:
             server.add(meta.owner_field)
         key_set = set(key_fields)
+        # DynamoDB refuses filters on any key attribute of the table or the queried index
+        index_fields = {
+            f
+            for index in meta.indexes.values()
+            for part in (index.pk, index.sk)
+            if part is not None
+            for f in part.template.fields
+        }
         filterable = tuple(
             alias[f]
             for f, info in entity.model_fields.items()
-            if f not in key_set | server and _scalar(info.annotation)
+            if f not in key_set | server | index_fields and _scalar(info.annotation)
         )
         return cls(
             entity=entity,

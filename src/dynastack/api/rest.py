@@ -4,8 +4,9 @@ Every handler runs the same steps in the same order, so no route can skip one: a
 check the role matrix, validate the input completely (size, media type, JSON, schema,
 server-owned fields, page size, If-Match), count the request against the caller's rate window
 (the first DynamoDB call), and only then call the repository, through the caller's owner scope
-when the resource is scoped. Any input error therefore costs no DynamoDB call (S9), and what reaches the repository is already
-typed, so its own errors are rare and mapped by class (problems.py), never by message.
+when the resource is scoped. Any input error therefore costs no DynamoDB call (S9), and what
+reaches the repository is already typed, so its own errors are rare and mapped by class
+(problems.py), never by message.
 
 Optimistic locking in HTTP terms: an item's ``ETag`` is its version (``"3"``); ``If-Match`` is
 required on PATCH and DELETE (428 without it) and a stale one is a 412.
@@ -19,9 +20,11 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
 import orjson
 from pydantic import ValidationError
@@ -37,18 +40,20 @@ from dynastack.auth.principal import PermissionDenied
 from dynastack.core.expressions import Attr, Condition
 from dynastack.errors import DynastackError, ItemNotFound
 from dynastack.model.entity import Entity
+from dynastack.model.items import expiry_epoch
 from dynastack.repository import AsyncRepository, SortCondition, begins_with, between
 from dynastack.repository import ge as ge_
 from dynastack.repository import gt as gt_
 from dynastack.repository import le as le_
 from dynastack.repository import lt as lt_
 
-__all__ = ["JSON_TYPES", "Context", "endpoint", "parse_if_match"]
+__all__ = ["JSON_TYPES", "Context", "Endpoint", "endpoint", "parse_if_match"]
 
 _log = logging.getLogger("dynastack.api")
 Endpoint = Callable[[Request], Awaitable[Response]]
 JSON_TYPES = ("application/json", "application/merge-patch+json")
-_ETAG = re.compile(r'^"(0|[1-9][0-9]{0,17})"$')
+_ETAG = re.compile(r'^"([0-9]{1,18})"$')
+_WEAK = re.compile(r'^W/"[0-9]{1,18}"$')
 #: sort-key operators as query parameter suffixes: ``created_at.ge=...``
 SORT_OPERATORS = ("gt", "ge", "lt", "le", "begins_with")
 _BUILD: dict[str, Callable[[Any], SortCondition]] = {
@@ -80,13 +85,14 @@ class Context:
     repositories: Mapping[str, AsyncRepository[Any]]
 
 
-def _json(data: object, status: int = 200, headers: Mapping[str, str] | None = None) -> Response:
-    return Response(orjson.dumps(data), status, headers=headers, media_type="application/json")
+def _dump(entity: Entity) -> bytes:
+    # pydantic's serializer, not orjson: a stored number may be an int beyond 64 bits
+    return entity.model_dump_json(by_alias=True).encode()
 
 
-def _dump(entity: Entity) -> dict[str, Any]:
-    data: dict[str, Any] = entity.model_dump(mode="json", by_alias=True)
-    return data
+def _page(items: list[Entity], cursor: str | None) -> Response:
+    body = b'{"items":[' + b",".join(_dump(e) for e in items) + b'],"cursor":'
+    return Response(body + orjson.dumps(cursor) + b"}", media_type="application/json")
 
 
 def _errors(error: ValidationError, where: str) -> list[dict[str, Any]]:
@@ -113,6 +119,7 @@ class _Handler:
         self.ctx = ctx
         self.spec = spec
         self.operation = operation
+        self.key_fields = {spec.fields_by_alias[a] for a in spec.key_params}
 
     async def principal(self, request: Request) -> Principal:
         try:
@@ -160,6 +167,14 @@ class _Handler:
                 "validation", f"{where} {alias!r} is not valid", errors=_errors(error, alias)
             ) from None
 
+    def json_value(self, alias: str, raw: object) -> Any:
+        try:
+            return self.spec.adapter(alias).validate_json(orjson.dumps(raw), strict=True)
+        except ValidationError as error:
+            raise Problem(
+                "validation", f"field {alias!r} is not valid", errors=_errors(error, alias)
+            ) from None
+
     def key(self, request: Request) -> dict[str, Any]:
         params = request.path_params
         return {
@@ -191,6 +206,10 @@ class _Handler:
             raise Problem("bad-request", "the body is not valid JSON") from None
         if not isinstance(data, dict):
             raise _invalid("the body must be a JSON object", ["body"])
+        try:
+            orjson.dumps(data)  # refuses lone surrogates, which no UTF-8 store can hold
+        except orjson.JSONEncodeError:
+            raise _invalid("the body holds text that is not valid Unicode", ["body"]) from None
         unknown = sorted(k for k in data if k not in self.spec.fields_by_alias)
         if unknown:
             raise _invalid(
@@ -219,10 +238,9 @@ class _Handler:
             )
         version = parse_if_match(raw)
         if version is None:
-            raise Problem(
-                "precondition-failed",
-                'If-Match matches no version of this item (an ETag looks like "3")',
-            )
+            if _WEAK.match(raw.strip()):  # well-formed, but a weak tag never matches (RFC 9110)
+                raise Problem("precondition-failed", "If-Match needs the strong ETag of the item")
+            raise Problem("bad-request", 'If-Match must be an ETag such as "3"')
         return version
 
     def respond(self, entity: Entity, status: int = 200) -> Response:
@@ -231,11 +249,11 @@ class _Handler:
         if version_field is not None:
             headers["ETag"] = etag(getattr(entity, version_field))
         if status == 201:
-            key = _dump(entity)
+            key = entity.model_dump(mode="json", by_alias=True, include=self.key_fields)
             headers["Location"] = self.spec.path + "".join(
-                "/" + str(key[a]) for a in self.spec.key_params
+                "/" + quote(str(key[a]), safe="") for a in self.spec.key_params
             )
-        return _json(_dump(entity), status, headers)
+        return Response(_dump(entity), status, headers=headers, media_type="application/json")
 
 
 def _get(handler: _Handler) -> Endpoint:
@@ -260,15 +278,35 @@ def _create(handler: _Handler) -> Endpoint:
         if owner is not None:  # always the caller, whatever the scope
             data[spec.entity.model_fields[owner].alias or owner] = principal.subject
         try:
-            entity = spec.entity.model_validate(data)
+            # strict JSON: true is not 1, "5" is not 5 (the schema's types, exactly)
+            entity = spec.entity.model_validate_json(orjson.dumps(data), strict=True)
         except ValidationError as error:
             raise Problem(
                 "validation", f"the body is not a valid {spec.name}", errors=_errors(error, "body")
             ) from None
+        _check_addressable(spec, entity)
         created = await (await handler.repository(principal)).create(entity)
         return handler.respond(created, 201)
 
     return create
+
+
+def _check_addressable(spec: ResourceSpec, entity: Entity) -> None:
+    # an item must be reachable at its URL: a "/" in a key value would split its path segment
+    for alias in spec.key_params:
+        value = getattr(entity, spec.fields_by_alias[alias])
+        if isinstance(value, str) and "/" in value:
+            raise _invalid(
+                f"key field {alias!r} contains '/', which no URL path segment can carry",
+                ["body", alias],
+            )
+    ttl = spec.meta.ttl_field
+    if ttl is not None:
+        expires = expiry_epoch(getattr(entity, ttl))
+        if expires is not None and expires <= time.time():
+            raise _invalid(
+                f"{ttl!r} is in the past: the item would be expired at once", ["body", ttl]
+            )
 
 
 def _update(handler: _Handler) -> Endpoint:
@@ -277,11 +315,11 @@ def _update(handler: _Handler) -> Endpoint:
     async def update(request: Request) -> Response:
         principal = await handler.principal(request)
         key = handler.key(request)
-        version = handler.version(request)
         data = await handler.body(request, spec.update_forbidden)
+        version = handler.version(request)
         if not data:
             raise _invalid("the body names no field to change", ["body"])
-        fields = {spec.fields_by_alias[a]: handler.value(a, v, "field") for a, v in data.items()}
+        fields = {spec.fields_by_alias[a]: handler.json_value(a, v) for a, v in data.items()}
         updated = await (await handler.repository(principal)).update(
             key, expected_version=version, **fields
         )
@@ -391,7 +429,7 @@ def _list(handler: _Handler, route: ListRoute) -> Endpoint:
             cursor=query.get("cursor") or None,
             **key,
         )
-        return _json({"items": [_dump(e) for e in page.items], "cursor": page.cursor})
+        return _page(page.items, page.cursor)
 
     return list_
 
