@@ -45,9 +45,7 @@ class _Running:
         self.thread.join(timeout=10)
 
 
-def serve(
-    api: Api, endpoint: str, env: str, settings: ApiSettings
-) -> Iterator[Server]:
+def serve(api: Api, endpoint: str, env: str, settings: ApiSettings) -> Iterator[Server]:
     holder: dict[str, AsyncClient] = {}
 
     def factory() -> object:

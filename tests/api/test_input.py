@@ -66,7 +66,12 @@ def test_stack_keys_cannot_change(cloud: Server) -> None:
     ],
 )  # fmt: skip
 def test_malformed_bodies(
-    no_rate_table: Server, cloud: Server, body: bytes, headers: dict[str, str], status: int, kind: str
+    no_rate_table: Server,
+    cloud: Server,
+    body: bytes,
+    headers: dict[str, str],
+    status: int,
+    kind: str,
 ) -> None:
     reply = cloud.call("POST", "/deployments", token="dev-token", body=body, headers=headers)
     assert reply.status == status and reply.problem_type == kind, reply.raw
@@ -100,10 +105,20 @@ def test_page_size_limit_at_plus_minus_one(cloud: Server) -> None:
 
 def test_rejected_before_any_dynamodb_call(no_rate_table: Server) -> None:
     # this server's tables do not exist: anything that reached DynamoDB would be a 503
-    assert no_rate_table.call("POST", "/deployments", token="dev-token", body=b"x" * 70_000,
-                              headers={"Content-Type": "application/json"}).status == 413
+    assert (
+        no_rate_table.call(
+            "POST",
+            "/deployments",
+            token="dev-token",
+            body=b"x" * 70_000,
+            headers={"Content-Type": "application/json"},
+        ).status
+        == 413
+    )
     path = "/deployments/index/OrganizationIndex"
-    reply = no_rate_table.call("GET", path, token="ro-token", query={"organization": "x", "limit": "51"})
+    reply = no_rate_table.call(
+        "GET", path, token="ro-token", query={"organization": "x", "limit": "51"}
+    )
     assert reply.status == 400
     assert no_rate_table.call("GET", "/deployments/DAAAAAA", token="ro-token").status == 503
 

@@ -16,14 +16,17 @@ import pytest
 from tests.api.http import Server
 
 pytestmark = pytest.mark.integration
+#: which refusals of schema-valid requests are documented (412/428 locking, 400 cursors …)
+CONFIG = Path(__file__).with_name("schemathesis.toml")
 
 
 def _fuzz(server: Server, token: str, max_examples: int, extra: list[str]) -> str:
     exe = Path(sys.executable).with_name("schemathesis")
+    # one worker: schemathesis's own generator is not thread-safe (hypothesis AST errors seen)
     result = subprocess.run(
-        [str(exe), "run", f"{server.url}/openapi.json", "--checks", "all",
-         "--header", f"Authorization: Bearer {token}", "--max-examples", str(max_examples),
-         "--workers", "2", "--seed", "8", "--phases", "examples,coverage,fuzzing,stateful",
+        [str(exe), "--config-file", str(CONFIG), "run", f"{server.url}/openapi.json",
+         "--checks", "all", "--header", f"Authorization: Bearer {token}",
+         "--max-examples", str(max_examples), "--workers", "1", "--seed", "8",
          "--request-timeout", "30", *extra],
         capture_output=True, text=True, timeout=900, check=False,
     )  # fmt: skip
@@ -34,11 +37,11 @@ def _fuzz(server: Server, token: str, max_examples: int, extra: list[str]) -> st
 
 @pytest.mark.parametrize("token", ["admin-token", "dev-token"])
 def test_cloud_platform_openapi_fuzzed_as_two_users(cloud: Server, token: str) -> None:
-    output = _fuzz(cloud, token, 25, [])
-    assert "passed" in output.lower()
+    output = _fuzz(cloud, token, 12, [])
+    assert " passed" in output and "failure" not in output
 
 
 @pytest.mark.parametrize("token", ["alice-token", "bob-token"])
 def test_k9_openapi_fuzzed_as_two_users(k9: Server, token: str) -> None:
-    output = _fuzz(k9, token, 25, [])
-    assert "passed" in output.lower()
+    output = _fuzz(k9, token, 12, [])
+    assert " passed" in output and "failure" not in output

@@ -84,6 +84,12 @@ class ListRoute:
     sort_field: str | None
     #: fields (aliases) of a template sort key, given as a leading prefix
     sort_prefix: tuple[str, ...]
+    #: every field (alias) of the queried key: DynamoDB refuses filters on them
+    key_fields: tuple[str, ...] = ()
+
+    def filters(self, filterable: tuple[str, ...]) -> tuple[str, ...]:
+        """The fields this route may filter on."""
+        return tuple(a for a in filterable if a not in self.key_fields)
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +111,8 @@ class ResourceSpec:
     create_forbidden: frozenset[str]
     update_forbidden: frozenset[str]
     filterable: tuple[str, ...] = field(default=())
+    #: alias → JSON Schema ``format`` of the field (``date-time`` …), for parameter checks
+    formats: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
     def build(cls, resource: Resource) -> ResourceSpec:
@@ -147,18 +155,11 @@ class ResourceSpec:
         if meta.owner_field:
             server.add(meta.owner_field)
         key_set = set(key_fields)
-        # DynamoDB refuses filters on any key attribute of the table or the queried index
-        index_fields = {
-            f
-            for index in meta.indexes.values()
-            for part in (index.pk, index.sk)
-            if part is not None
-            for f in part.template.fields
-        }
+        # the queried index's own keys are taken off per route (ListRoute.filters)
         filterable = tuple(
             alias[f]
             for f, info in entity.model_fields.items()
-            if f not in key_set | server | index_fields and _scalar(info.annotation)
+            if f not in key_set | server and _scalar(info.annotation)
         )
         return cls(
             entity=entity,
@@ -174,6 +175,7 @@ class ResourceSpec:
             create_forbidden=frozenset(alias[f] for f in server | generated),
             update_forbidden=frozenset(alias[f] for f in server | key_set),
             filterable=filterable,
+            formats=_formats(entity),
         )
 
     def allows(self, groups: frozenset[str], operation: Operation) -> bool:
@@ -201,6 +203,15 @@ def _adapter(entity: type[Entity], name: str) -> TypeAdapter[Any]:
             annotation = Annotated[(annotation, *info.metadata)]
         found = _ADAPTERS[(entity, name)] = TypeAdapter(annotation)
     return found
+
+
+def _formats(entity: type[Entity]) -> dict[str, str]:
+    properties = entity.model_json_schema(by_alias=True).get("properties", {})
+    return {
+        name: prop["format"]
+        for name, prop in properties.items()
+        if isinstance(prop, dict) and isinstance(prop.get("format"), str)
+    }
 
 
 def _scalar(annotation: Any) -> bool:
@@ -251,6 +262,9 @@ def _list_routes(
                 partition=tuple(alias[f] for f in partition),
                 sort_field=None if sort_field is None else alias[sort_field],
                 sort_prefix=tuple(alias[f] for f in prefix),
+                key_fields=tuple(
+                    alias[f] for p in (pk, sk) if p is not None for f in _part_fields(p)
+                ),
             )
         )
     return tuple(routes)

@@ -52,8 +52,16 @@ __all__ = ["JSON_TYPES", "Context", "Endpoint", "endpoint", "parse_if_match"]
 _log = logging.getLogger("dynastack.api")
 Endpoint = Callable[[Request], Awaitable[Response]]
 JSON_TYPES = ("application/json", "application/merge-patch+json")
-_ETAG = re.compile(r'^"([0-9]{1,18})"$')
-_WEAK = re.compile(r'^W/"[0-9]{1,18}"$')
+_ETAG = re.compile(r'^"(0|[1-9][0-9]{0,17})"$')
+_FORMATS = {
+    "date-time": re.compile(
+        r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?"
+        r"([Zz]|[+-][0-9]{2}:[0-9]{2})$"
+    ),
+    "date": re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"),
+}
+#: RFC 9110 entity-tag syntax: well-formed, so a tag that is not ours simply does not match
+_ENTITY_TAG = re.compile(r'^(W/)?"[\x21\x23-\x7e]*"$')
 #: sort-key operators as query parameter suffixes: ``created_at.ge=...``
 SORT_OPERATORS = ("gt", "ge", "lt", "le", "begins_with")
 _BUILD: dict[str, Callable[[Any], SortCondition]] = {
@@ -160,6 +168,14 @@ class _Handler:
         return repo.for_owner(principal.subject) if self.spec.owner_scoped else repo
 
     def value(self, alias: str, raw: object, where: str) -> Any:
+        pattern = _FORMATS.get(self.spec.formats.get(alias, ""))
+        if pattern is not None and isinstance(raw, str) and not pattern.match(raw):
+            # pydantic also reads "0.5" as a datetime (epoch seconds); the schema says RFC 3339
+            raise Problem(
+                "validation",
+                f"{where} {alias!r} must be an RFC 3339 {self.spec.formats[alias]}",
+                errors=[{"loc": [alias], "msg": "not RFC 3339", "type": "format"}],
+            )
         try:
             return self.spec.adapter(alias).validate_python(raw)
         except ValidationError as error:
@@ -238,8 +254,11 @@ class _Handler:
             )
         version = parse_if_match(raw)
         if version is None:
-            if _WEAK.match(raw.strip()):  # well-formed, but a weak tag never matches (RFC 9110)
-                raise Problem("precondition-failed", "If-Match needs the strong ETag of the item")
+            if _ENTITY_TAG.match(raw.strip()):  # well-formed; weak or foreign tags never match
+                raise Problem(
+                    "precondition-failed",
+                    'If-Match matches no version of this item (its ETag looks like "3")',
+                )
             raise Problem("bad-request", 'If-Match must be an ETag such as "3"')
         return version
 
@@ -349,7 +368,7 @@ def list_parameters(spec: ResourceSpec, route: ListRoute) -> dict[str, str]:
         names[route.sort_field] = "sort"
         names.update({f"{route.sort_field}.{op}": op for op in SORT_OPERATORS})
     names.update(dict.fromkeys(route.sort_prefix, "prefix"))
-    names.update({f"filter.{a}": "filter" for a in spec.filterable})
+    names.update({f"filter.{a}": "filter" for a in route.filters(spec.filterable)})
     names.update({"limit": "limit", "cursor": "cursor", "newest_first": "order"})
     return names
 
@@ -409,7 +428,7 @@ def _list(handler: _Handler, route: ListRoute) -> Endpoint:
         for alias in prefix_given:
             key[spec.fields_by_alias[alias]] = handler.value(alias, query[alias], "query parameter")
         filters: list[Condition] = []
-        for alias in spec.filterable:
+        for alias in route.filters(spec.filterable):
             raw = query.get(f"filter.{alias}")
             if raw is not None:
                 stored = spec.adapter(alias).dump_python(
