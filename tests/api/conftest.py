@@ -129,3 +129,18 @@ def no_rate_table(dynamodb_endpoint: str, api_env: str) -> Iterator[Server]:
     from examples.cloud_platform.api import api
 
     yield from serve(api, dynamodb_endpoint, api_env + "missing", _settings())
+
+
+@pytest.fixture(scope="session")
+def production(dynamodb_endpoint: str, api_env: str) -> Iterator[Server]:
+    """cloud_platform's API with production settings read from the environment variables."""
+    from examples.cloud_platform.api import api
+
+    settings = ApiSettings.from_env(
+        {
+            "DYNASTACK_ENV": "production",
+            "DYNASTACK_CORS_ORIGINS": "https://app.example.com",
+            "DYNASTACK_CURSOR_KEY": CURSOR_KEY.hex(),
+        }
+    )
+    yield from serve(api, dynamodb_endpoint, api_env, settings)

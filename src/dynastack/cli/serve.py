@@ -18,6 +18,7 @@ __all__ = ["serve"]
 
 def serve(
     target: Annotated[str, typer.Argument(help="module:attribute of an App or an Api.")],
+    *,
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=0, max=65535, help="Port (0: a free one).")] = 8080,
     workers: Annotated[int, typer.Option(min=1, max=64, help="Worker processes.")] = 1,

@@ -1,1 +1,0 @@
-"""Authentication: credentials (bearer JWTs, API keys, session cookies) turned into a ``Principal``."""
