@@ -8,14 +8,11 @@ allow-list. The process keeps no state of its own: cursors are sealed with the s
 and rate windows live in DynamoDB, so any number of processes behave as one.
 
 Example:
-    >>> from dynastack.model import App, Entity, Key, Version
-    >>> class Memo(Entity, table="memos-application-doc"):
-    ...     __key__ = Key(pk="MEMO#{memo_id}")
-    ...     memo_id: str
-    ...     version: Version = 1
-    >>> api = Api(App("memos", [Memo]), [Resource(Memo, operations={"get"}, roles={"R": {"get"}})])
-    >>> [spec.path for spec in api.specs]
-    ['/memos']
+    >>> from examples.cloud_platform import app
+    >>> from examples.cloud_platform.models import Metric
+    >>> api = Api(app, [Resource(Metric, operations={"get"}, roles={"ReadOnly": {"get"}})])
+    >>> [spec.path for spec in api.specs], api.title
+    (['/metrics'], 'cloud_platform API')
 """
 
 from __future__ import annotations

@@ -8,15 +8,12 @@ nested models hoisted into ``components/schemas``. Input schemas drop the server
 and forbid unknown ones; every error response is a problem+json document.
 
 Example:
-    >>> from dynastack.model import Entity, Key, Version
-    >>> class Pad(Entity, table="pads-openapi-doc"):
-    ...     __key__ = Key(pk="PAD#{pad_id}")
-    ...     pad_id: str
-    ...     version: Version = 1
+    >>> from examples.cloud_platform.models import Metric
     >>> from dynastack.api.resources import Resource
-    >>> doc = openapi([Resource(Pad, operations={"get"}, roles={"R": {"get"}}).compile()])
+    >>> spec = Resource(Metric, operations={"get"}, roles={"ReadOnly": {"get"}}).compile()
+    >>> doc = openapi([spec])
     >>> doc["openapi"], sorted(doc["paths"])
-    ('3.1.0', ['/pads/{pad_id}'])
+    ('3.1.0', ['/metrics/{metric_name}/{timestamp}'])
 """
 
 from __future__ import annotations

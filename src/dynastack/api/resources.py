@@ -12,16 +12,13 @@ on create, and every key field on update (a key never changes). Sending one is a
 the field, so a client learns at once that its value would not have been used.
 
 Example:
-    >>> from dynastack.model import Entity, Key, Version
-    >>> class Note(Entity, table="notes-resource-doc"):
-    ...     __key__ = Key(pk="NOTE#{note_id}")
-    ...     note_id: str
-    ...     text: str
-    ...     version: Version = 1
-    >>> spec = Resource(Note, operations={"get", "update"}, roles={"Editors": {"get", "update"}})
+    >>> from examples.cloud_platform.models import Stack
+    >>> spec = Resource(Stack, operations={"get", "update"}, roles={"Editors": {"get", "update"}})
     >>> compiled = spec.compile()
-    >>> compiled.path, compiled.key_params, sorted(compiled.update_forbidden)
-    ('/notes', ('note_id',), ['note_id', 'version'])
+    >>> compiled.path, compiled.key_params
+    ('/stacks', ('deployment_id', 'stack_name', 'environment'))
+    >>> sorted(compiled.update_forbidden)  # keys never change; the server writes the rest
+    ['created_at', 'deployment_id', 'environment', 'stack_name', 'updated_at', 'version']
 """
 
 from __future__ import annotations
