@@ -132,3 +132,37 @@ def test_rate_limit_never_fails_open(no_rate_table: Server) -> None:
     reply = no_rate_table.call("GET", "/deployments/DAAAAAA", token="ro-token")
     assert reply.status == 503 and reply.problem_type == "unavailable"
     assert "retry-after" in reply.headers
+
+
+def test_owner_scope_holds_under_1000_racing_requests(k9: Server) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    reports = [_report(k9, "alice-token", f"race {i}") for i in range(10)]
+
+    def attack(i: int) -> int:
+        target = reports[i % len(reports)]
+        path = f"/reports/{target['id']}"
+        match i % 3:
+            case 0:
+                return k9.call("GET", path, token="bob-token").status
+            case 1:
+                return k9.call(
+                    "PATCH", path, token="bob-token", json={"title": "bob's now"},
+                    headers={"If-Match": '"1"'},
+                ).status  # fmt: skip
+            case _:
+                return k9.call(
+                    "DELETE", path, token="bob-token", headers={"If-Match": '"1"'}
+                ).status
+
+    def own(i: int) -> int:  # alice keeps reading hers meanwhile
+        return k9.call("GET", f"/reports/{reports[i % 10]['id']}", token="alice-token").status
+
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        attacks = pool.map(attack, range(1000))
+        owners = pool.map(own, range(100))
+        statuses, alice = list(attacks), list(owners)
+    assert set(statuses) == {404} and len(statuses) == 1000
+    assert set(alice) == {200}
+    for report in reports:  # 0 unauthorized writes: every item exactly as alice made it
+        assert k9.call("GET", f"/reports/{report['id']}", token="alice-token").json == report
