@@ -90,4 +90,5 @@ def add_group(name: str) -> None:
 add_group("local")
 add_group("tables")
 add_group("dev")
+app.command("serve")(importlib.import_module("dynastack.cli.serve").serve)
 app.add_typer(importlib.import_module("dynastack.cli.ops").app)  # top level: doctor, export, …
