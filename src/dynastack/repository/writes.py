@@ -193,10 +193,11 @@ def create_plan(plans: EntityPlans[E], entity: E) -> WritePlan[E]:
     item[WRITE_TOKEN_ATTR] = token
     key = key_of(plans.meta, stored.__dict__)
     absent: Condition = Attr(plans.meta.pk.attr).not_exists()
+    now = 0.0  # without a TTL field, visibility does not depend on the time
     if plans.meta.ttl_field is not None:
-        absent = absent | (Attr(plans.attr(plans.meta.ttl_field)) <= int(plans.now()))
+        now = plans.now()  # one clock reading, as before: test clocks step on every reading
+        absent = absent | (Attr(plans.attr(plans.meta.ttl_field)) <= int(now))
     condition, _, names, values = _compiled(absent)
-    now = plans.now()
     return WritePlan(
         plans, "put", key, item, None, condition, names, values, token, stored,
         lambda old, raw: plans.already_exists(key, old, now=now),
