@@ -4,7 +4,10 @@ Code written against ``boto3.client("dynamodb")`` moves over by changing the con
 ``client.get_item(TableName=..., Key={"id": {"S": "a"}})`` takes and returns the same
 wire-format values, raw ``bytes`` in ``B``/``BS`` (base64 only on the wire), ``datetime``
 objects where botocore's model declares timestamps, and a ``ResponseMetadata`` entry. Failures
-raise dynastack's typed errors instead of ``ClientError``.
+raise dynastack's typed errors that are also botocore's ``ClientError`` (client/exceptions.py),
+so ``except ClientError as e: e.response["Error"]["Code"]`` and
+``except client.exceptions.ConditionalCheckFailedException`` work unchanged, and
+``get_paginator("query" / "scan" / "list_tables")`` pages as boto3's (client/paginators.py).
 
 Every call is checked before it is sent (client/validation.py): a parameter of the wrong type
 or shape raises ``InvalidParameter`` naming its path, and the same size and count limits as
@@ -32,6 +35,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
+from dynastack.client.exceptions import ClientExceptions
 from dynastack.client.shapes import Converter, converter, service_model
 from dynastack.client.validation import check_limits, validator
 from dynastack.core.operations.base import Service
@@ -67,6 +71,7 @@ METHODS: Mapping[str, str] = {
     "update_table": "UpdateTable",
     "update_time_to_live": "UpdateTimeToLive",
 }
+_EXCEPTIONS = ClientExceptions()
 _STREAMS_ACTIONS = frozenset({"DescribeStream", "GetShardIterator", "GetRecords", "ListStreams"})
 # ------------------------------------------------------------------------------ the operation
 
@@ -191,6 +196,17 @@ class Boto3Calls(Generic[T]):
 
     def _call(self, action: str, kwargs: dict[str, Any]) -> T:
         raise NotImplementedError
+
+    @property
+    def exceptions(self) -> ClientExceptions:
+        """boto3's ``client.exceptions``: ``ConditionalCheckFailedException`` and the others."""
+        return _EXCEPTIONS
+
+    def can_paginate(self, operation_name: str) -> bool:
+        """Whether ``get_paginator(operation_name)`` has a paginator (boto3's method)."""
+        from dynastack.client.paginators import can_paginate
+
+        return can_paginate(operation_name)
 
     def batch_get_item(self, **kwargs: Any) -> T:
         """boto3's ``batch_get_item``."""
