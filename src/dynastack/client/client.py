@@ -25,6 +25,7 @@ from dynastack.client.calls import CallPlan
 from dynastack.client.compat import Boto3Calls, call_spec
 from dynastack.client.credentials import CredentialSource, local_credentials
 from dynastack.client.exceptions import as_boto3_error
+from dynastack.client.network import tls_context
 from dynastack.client.paginators import Paginator, paging_spec
 from dynastack.client.settings import ClientSettings
 from dynastack.client.telemetry import Telemetry
@@ -86,7 +87,13 @@ class Client(Boto3Calls[dict[str, Any]]):
         self._plan = CallPlan(settings, clock=clock)
         self._credentials = settings.credentials
         self._transport: Transport = (
-            transport if transport is not None else HttpTransport(timeouts=settings.timeouts)
+            transport
+            if transport is not None
+            else HttpTransport(
+                timeouts=settings.timeouts,
+                ssl_context=tls_context(settings.ca_bundle),
+                proxy=settings.proxy,
+            )
         )
         self._sleep = sleep if sleep is not None else time.sleep
 
