@@ -117,7 +117,19 @@ _VALUE_TYPES: Final[dict[str, tuple[Callable[[Any], bool], str]]] = {
 }
 
 
+#: the tags whose value is one plain type: checked inline, the hot case (every S of every item)
+_PLAIN: Final[dict[str, type]] = {"S": str, "N": str, "BOOL": bool}
+
+
 def _check_value(av: object) -> None:
+    if type(av) is dict and len(av) == 1:
+        for tag, value in av.items():
+            if type(value) is _PLAIN.get(tag):
+                return
+    _check_value_slowly(av)
+
+
+def _check_value_slowly(av: object) -> None:
     if type(av) is not dict or len(av) != 1:
         if isinstance(av, dict):
             tags = ", ".join(sorted(map(str, av))) or "none"
@@ -148,6 +160,21 @@ def _check_value(av: object) -> None:
                 f"has an unknown AttributeValue type {tag!r}; "
                 "valid types: B, BOOL, BS, L, M, N, NS, NULL, S, SS"
             )
+
+
+def _check_attribute_map(value: Any) -> None:
+    """An item, key or expression-values map: the hottest check, so its common case is inline."""
+    if type(value) is dict:
+        plain = _PLAIN
+        for name, av in value.items():
+            if type(av) is dict and len(av) == 1 and type(name) is str:
+                ((tag, inner),) = av.items()
+                if type(inner) is plain.get(tag):
+                    continue
+            break  # not a plain value: the full walk below judges (and names) it
+        else:
+            return
+    _check_map_of_values(value)
 
 
 # ------------------------------------------------------------------------ compiled from the model
@@ -302,6 +329,8 @@ class _Compiler:
     def _map(self, shape: Mapping[str, Any]) -> Check:
         entry_check = self.check(shape["value"]["shape"])
         low = shape.get("min")
+        if entry_check is _check_value and low is None:
+            return _check_attribute_map
 
         def check_map(value: Any) -> None:
             if not isinstance(value, dict):
