@@ -33,7 +33,6 @@ Example:
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import ipaddress
 import os
@@ -175,6 +174,8 @@ class Proxy:
 
         The caller bounds it with its connect timeout.
         """
+        import asyncio  # here: the blocking client imports this module and needs no event loop
+
         loop = asyncio.get_running_loop()
         try:
             infos = await loop.getaddrinfo(self.host, self.port, type=socket.SOCK_STREAM)
