@@ -88,8 +88,9 @@ def test_boto3_methods_come_from_the_one_table_on_both_twins() -> None:
     table_methods = {
         name for name in vars(Boto3Calls) if not name.startswith("_") and name != "mro"
     }
-    assert table_methods == set(METHODS)
-    for name in METHODS:
+    helpers = {"exceptions", "can_paginate"}  # boto3's client helpers, shared the same way
+    assert table_methods == set(METHODS) | helpers
+    for name in [*METHODS, *helpers]:
         assert getattr(Client, name) is getattr(Boto3Calls, name)
         assert getattr(AsyncClient, name) is getattr(Boto3Calls, name)
 

@@ -11,6 +11,7 @@ the retry policy is a table lookup, not a chain of ``isinstance`` checks.
     │   └── LocalServerError            DynamoDB Local cannot be installed / started / reached
     ├── DefinitionError(code)           a mistake in a declaration, raised at import
     ├── InvalidRequest                  rejected client-side: nothing was sent
+    │   ├── InvalidParameter(path)      a boto3-style parameter of the wrong name / type
     │   ├── EncodingError               a value has no lossless AttributeValue form
     │   ├── ItemTooLarge                an item over 400 KB
     │   └── LimitExceeded               batch / transaction / expression limits
@@ -66,6 +67,7 @@ __all__ = [
     "ExpiredIterator",
     "IdempotentParameterMismatch",
     "InvalidCursor",
+    "InvalidParameter",
     "InvalidRequest",
     "ItemAlreadyExists",
     "ItemCollectionSizeLimitExceeded",
@@ -118,6 +120,18 @@ class InvalidRequest(DynastackError):
     """The request was rejected before anything was sent to DynamoDB."""
 
 
+class InvalidParameter(InvalidRequest):
+    """A boto3-style parameter has the wrong name, type or shape; ``path`` names it.
+
+    ``path`` is boto3's notation (``Key.pk``, ``Item.tags.L[2]``); the message says what was
+    expected and which type was given, never the value itself (it may be user data).
+    """
+
+    def __init__(self, message: str, *, path: str = "") -> None:
+        super().__init__(message)
+        self.path = path
+
+
 class EncodingError(InvalidRequest):
     """A value has no lossless AttributeValue form (type, digits, nesting, empty key …)."""
 
@@ -154,14 +168,26 @@ class RequestTimeout(TransportError):
 
 
 class CircuitOpen(DynastackError):
-    """The endpoint's circuit breaker is open; calls fail fast until ``retry_after`` seconds."""
+    """The endpoint's circuit breaker is open; calls fail fast until ``retry_after`` seconds.
 
-    def __init__(self, endpoint: str, retry_after: float) -> None:
-        super().__init__(
-            f"circuit open for {endpoint}: {retry_after:.1f}s until the next trial call"
-        )
+    ``cause`` is the failure that opened the circuit (a ``ConnectError``, a timeout, a 5xx),
+    also named in the message: "circuit open" alone would hide that the port is closed.
+
+    Example:
+        >>> print(CircuitOpen("http://db/", 9.8, cause=ConnectError("refused")))
+        ConnectError: refused (circuit open for http://db/: 9.8s until the next trial call)
+    """
+
+    def __init__(
+        self, endpoint: str, retry_after: float, cause: BaseException | None = None
+    ) -> None:
+        circuit = f"circuit open for {endpoint}: {retry_after:.1f}s until the next trial call"
+        if cause is not None:
+            circuit = f"{type(cause).__name__}: {cause} ({circuit})"
+        super().__init__(circuit)
         self.endpoint = endpoint
         self.retry_after = retry_after
+        self.cause = cause
 
 
 class ServiceError(DynastackError):

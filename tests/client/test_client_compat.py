@@ -99,12 +99,15 @@ def test_keys_in_batch_and_transaction_requests_are_converted_too() -> None:
 
 def test_a_transaction_gets_one_client_request_token_unless_given() -> None:
     spec = call_spec("TransactWriteItems")
-    made = spec.operation({"TransactItems": []}).to_request()["ClientRequestToken"]
+    # one action at least: botocore's model (and DynamoDB) refuse an empty transaction
+    actions = [{"ConditionCheck": {"TableName": "t", "Key": {"pk": {"S": "a"}},
+                                   "ConditionExpression": "attribute_exists(pk)"}}]  # fmt: skip
+    made = spec.operation({"TransactItems": actions}).to_request()["ClientRequestToken"]
     assert isinstance(made, str) and len(made) >= 32
-    given = spec.operation({"TransactItems": [], "ClientRequestToken": "mine"})
+    given = spec.operation({"TransactItems": actions, "ClientRequestToken": "mine"})
     assert given.to_request()["ClientRequestToken"] == "mine"
     # the operation value carries the token: every resend of it reuses the same one
-    op = spec.operation({"TransactItems": []})
+    op = spec.operation({"TransactItems": actions})
     assert op.to_request()["ClientRequestToken"] == op.to_request()["ClientRequestToken"]
     assert op.resend_safe
 

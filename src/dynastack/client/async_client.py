@@ -23,6 +23,9 @@ from dynastack.client.breaker import BreakerSettings
 from dynastack.client.calls import CallPlan
 from dynastack.client.compat import Boto3Calls, call_spec
 from dynastack.client.credentials import CredentialSource, local_credentials
+from dynastack.client.exceptions import as_boto3_error
+from dynastack.client.network import tls_context
+from dynastack.client.paginators import AsyncPaginator, paging_spec
 from dynastack.client.settings import ClientSettings
 from dynastack.client.telemetry import Telemetry
 from dynastack.client.transport import Timeouts
@@ -85,7 +88,13 @@ class AsyncClient(Boto3Calls[Coroutine[Any, Any, dict[str, Any]]]):
         self._plan = CallPlan(settings, clock=clock)
         self._credentials = settings.credentials
         self._transport: AsyncTransport = (
-            transport if transport is not None else AsyncHttpTransport(timeouts=settings.timeouts)
+            transport
+            if transport is not None
+            else AsyncHttpTransport(
+                timeouts=settings.timeouts,
+                ssl_context=tls_context(settings.ca_bundle),
+                proxy=settings.proxy,
+            )
         )
         self._sleep = sleep if sleep is not None else asyncio.sleep
 
@@ -164,8 +173,25 @@ class AsyncClient(Boto3Calls[Coroutine[Any, Any, dict[str, Any]]]):
 
     async def _acall(self, action: str, kwargs: dict[str, Any]) -> dict[str, Any]:
         spec = call_spec(action)
-        data, response, attempts = await self._exchange(spec.operation(kwargs))
+        try:
+            data, response, attempts = await self._exchange(spec.operation(kwargs))
+        except DynastackError as error:
+            # boto3 code catches ClientError: the same typed error, also botocore's class
+            converted = as_boto3_error(error, action)
+            if converted is error:
+                raise
+            raise converted from error.__cause__
         return spec.result(data, response, attempts)
+
+    def get_paginator(self, operation_name: str) -> AsyncPaginator:
+        """boto3's paginator for ``"query"``, ``"scan"`` or ``"list_tables"`` (``async for``).
+
+        Example:
+            >>> client = AsyncClient.local("http://127.0.0.1:8000")
+            >>> type(client.get_paginator("scan")).__name__
+            'AsyncPaginator'
+        """
+        return AsyncPaginator(self._acall, paging_spec(operation_name))
 
     async def aclose(self) -> None:
         """Close the transport's connections; the client cannot send afterwards."""

@@ -49,6 +49,7 @@ from collections import deque
 from types import TracebackType
 from typing import Protocol
 
+from dynastack.client.network import Proxy
 from dynastack.client.transport import MAX_IDLE_SECONDS, Timeouts
 from dynastack.core.http1 import ResponseParser, encode_request, parse_response, route
 from dynastack.core.wire import Endpoint, HttpRequest, HttpResponse
@@ -287,12 +288,14 @@ class AsyncHttpTransport:
         timeouts: Timeouts = Timeouts(),  # noqa: B008 - a frozen value, safe to share
         max_connections: int = 32,
         ssl_context: ssl.SSLContext | None = None,
+        proxy: Proxy | None = None,
     ) -> None:
         if max_connections < 1:
             raise ValueError("max_connections must be at least 1")
         self.timeouts = timeouts
         self.max_connections = max_connections
         self._ssl_context = ssl_context
+        self._proxy = proxy  # HTTPS_PROXY: a CONNECT tunnel for the endpoints it covers
         # url → (pool, endpoint, target): one dict lookup per request instead of URL parsing
         self._routes: dict[str, tuple[_Pool, Endpoint, str]] = {}
         self._pools: dict[tuple[str, str, int], _Pool] = {}
@@ -356,15 +359,25 @@ class AsyncHttpTransport:
         """Open a new connection to ``endpoint``; any failure is a ``ConnectError``."""
         loop = asyncio.get_running_loop()
         tls = self._tls_context() if endpoint.scheme == "https" else None
+        proxy = self._proxy
         try:
             async with asyncio.timeout(self.timeouts.connect):
-                _, conn = await loop.create_connection(
-                    lambda: _Connection(self.timeouts.read),
-                    endpoint.host,
-                    endpoint.port,
-                    ssl=tls,
-                    server_hostname=endpoint.host if tls else None,
-                )
+                if proxy is not None and proxy.covers(endpoint):
+                    tunnel = await proxy.atunnel(endpoint)  # its failures: ConnectError
+                    _, conn = await loop.create_connection(
+                        lambda: _Connection(self.timeouts.read),
+                        sock=tunnel,
+                        ssl=tls,
+                        server_hostname=endpoint.host if tls else None,
+                    )
+                else:
+                    _, conn = await loop.create_connection(
+                        lambda: _Connection(self.timeouts.read),
+                        endpoint.host,
+                        endpoint.port,
+                        ssl=tls,
+                        server_hostname=endpoint.host if tls else None,
+                    )
         except TimeoutError:
             raise ConnectError(
                 f"no connection to {endpoint.netloc} within {self.timeouts.connect} s"

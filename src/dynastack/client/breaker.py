@@ -9,6 +9,13 @@ it again for another ``recovery_time``.
 Only transport errors and 5xx answers count as failures. A throttle, a failed condition or a
 validation error is an answer from a live endpoint, so it counts as a success.
 
+A failure counts once per call, not per attempt: a call that retried eight times against a
+dead port is one piece of evidence, and one bad request retried as a 5xx must never be enough
+to cut every other caller off (``on_failure(error, final=False)`` for an attempt that will be
+retried counts nothing while the circuit is closed). A trial call's failed attempt, though,
+reopens the circuit at once. ``CircuitOpen`` carries the failure that opened the circuit
+(``cause``), so that a closed port still reads as "connection refused".
+
 The client owns one breaker per endpoint it talks to; there is deliberately no global registry
 (two clients of the same endpoint in different tests must not trip each other). The state table
 is guarded by a lock, but the closed state, the hot path, is read without one: a call racing
@@ -21,14 +28,14 @@ Example:
     ...                          clock=lambda: now[0])
     >>> from dynastack.errors import CircuitOpen, RequestTimeout
     >>> for _ in range(2):
-    ...     breaker.before_call(); breaker.on_failure(RequestTimeout())
+    ...     breaker.before_call(); breaker.on_failure(RequestTimeout("no reply"))
     >>> breaker.state
     'open'
     >>> try:
     ...     breaker.before_call()
     ... except CircuitOpen as exc:
-    ...     print(exc.retry_after)
-    10.0
+    ...     print(exc.retry_after, repr(exc.cause))
+    10.0 RequestTimeout('no reply')
     >>> now[0] = 10.0
     >>> breaker.before_call(); breaker.on_success(); breaker.state
     'closed'
@@ -47,6 +54,7 @@ from dynastack.errors import (
     ConfigurationError,
     DynastackError,
     ServerError,
+    ServiceError,
     TransportError,
 )
 
@@ -56,6 +64,27 @@ BreakerState = Literal["closed", "open", "half_open"]
 
 #: the errors that say the endpoint itself is unhealthy
 _HEALTH_FAILURES = (TransportError, ServerError)
+
+
+def _evidence(error: BaseException) -> BaseException:
+    """A bare copy of ``error`` to show other callers: no traceback, no chained errors.
+
+    ``CircuitOpen`` reaches every caller of the endpoint, but the failure that opened it
+    belonged to one call, whose frames (and payload) its traceback would keep alive
+    (ARCHITECTURE principle 13).
+    """
+    if isinstance(error, ServiceError):
+        return type(error)(
+            error.message,
+            code=error.code,
+            status=error.status,
+            request_id=error.request_id,
+            operation=error.operation,
+        )
+    try:
+        return type(error)(*error.args)
+    except Exception:  # an exotic constructor: keep the class name and message only
+        return TransportError(f"{type(error).__name__}: {error}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +125,7 @@ class CircuitBreaker:
     """
 
     __slots__ = (
+        "_cause",
         "_clock",
         "_failures",
         "_lock",
@@ -120,6 +150,7 @@ class CircuitBreaker:
         self._failures = 0  # consecutive health failures
         self._opened_at = 0.0
         self._trials = 0  # trial calls in flight while half-open
+        self._cause: BaseException | None = None  # the failure that opened the circuit
 
     @property
     def settings(self) -> BreakerSettings:
@@ -152,13 +183,13 @@ class CircuitBreaker:
             if self._state == "open":
                 waited = self._clock() - self._opened_at
                 if waited < settings.recovery_time:
-                    raise CircuitOpen(self.endpoint, settings.recovery_time - waited)
+                    raise CircuitOpen(self.endpoint, settings.recovery_time - waited, self._cause)
                 self._state = "half_open"
                 self._trials = 0
             if self._state == "half_open":
                 if self._trials >= settings.half_open_max_calls:
                     # a trial is running; if it fails, the circuit stays open this long
-                    raise CircuitOpen(self.endpoint, settings.recovery_time)
+                    raise CircuitOpen(self.endpoint, settings.recovery_time, self._cause)
                 self._trials += 1
 
     def on_success(self) -> None:
@@ -172,23 +203,34 @@ class CircuitBreaker:
             self._failures = 0
             self._trials = 0
 
-    def on_failure(self, error: BaseException) -> None:
-        """A call failed with ``error``; only transport errors and 5xx answers count."""
+    @property
+    def cause(self) -> BaseException | None:
+        """The failure that last opened the circuit (``None`` if it never opened)."""
+        return self._cause
+
+    def on_failure(self, error: BaseException, *, final: bool = True) -> None:
+        """An attempt failed with ``error``; only transport errors and 5xx answers count.
+
+        ``final=False`` says the call will retry: then the failure counts only against a
+        trial call (half-open), so that each call counts once however often it retries.
+        """
         if isinstance(error, _HEALTH_FAILURES):
-            self._record_failure()
+            if final or self._state == "half_open":
+                self._record_failure(error)
         elif isinstance(error, DynastackError) and not isinstance(error, CircuitOpen):
             self.on_success()  # DynamoDB answered (throttle, condition, validation …)
         elif self._state == "half_open":
             with self._lock:  # no verdict on the endpoint: just free the trial slot
                 self._trials = max(0, self._trials - 1)
 
-    def _record_failure(self) -> None:
+    def _record_failure(self, error: BaseException) -> None:
         with self._lock:
             self._failures += 1
             if self._state == "half_open" or (
                 self._state == "closed" and self._failures >= self._settings.failure_threshold
             ):
                 self._state = "open"
+                self._cause = _evidence(error)
                 self._opened_at = self._clock()
                 self._trials = 0
 

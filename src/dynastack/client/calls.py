@@ -215,10 +215,6 @@ class CallPlan:
         outcome: it tells a dead endpoint from a live one that said no). A retry's reason
         is appended to ``reasons`` for the call's telemetry event.
         """
-        if admitted:
-            breaker = self._breakers.get(op.service)
-            if breaker is not None:
-                breaker.on_failure(error)
         decision = decide(
             error,
             attempt=attempt,
@@ -226,6 +222,11 @@ class CallPlan:
             policy=self._policy,
             quota=self.quota,
         )
+        if admitted:
+            breaker = self._breakers.get(op.service)
+            if breaker is not None:
+                # a call counts once: only its last attempt (or a trial's) is evidence
+                breaker.on_failure(error, final=not decision.retry)
         if not decision.retry:
             return None
         reasons.append(decision.reason)

@@ -24,6 +24,9 @@ from dynastack.client.breaker import BreakerSettings
 from dynastack.client.calls import CallPlan
 from dynastack.client.compat import Boto3Calls, call_spec
 from dynastack.client.credentials import CredentialSource, local_credentials
+from dynastack.client.exceptions import as_boto3_error
+from dynastack.client.network import tls_context
+from dynastack.client.paginators import Paginator, paging_spec
 from dynastack.client.settings import ClientSettings
 from dynastack.client.telemetry import Telemetry
 from dynastack.client.transport import HttpTransport, Timeouts, Transport
@@ -84,7 +87,13 @@ class Client(Boto3Calls[dict[str, Any]]):
         self._plan = CallPlan(settings, clock=clock)
         self._credentials = settings.credentials
         self._transport: Transport = (
-            transport if transport is not None else HttpTransport(timeouts=settings.timeouts)
+            transport
+            if transport is not None
+            else HttpTransport(
+                timeouts=settings.timeouts,
+                ssl_context=tls_context(settings.ca_bundle),
+                proxy=settings.proxy,
+            )
         )
         self._sleep = sleep if sleep is not None else time.sleep
 
@@ -160,8 +169,25 @@ class Client(Boto3Calls[dict[str, Any]]):
 
     def _call(self, action: str, kwargs: dict[str, Any]) -> dict[str, Any]:
         spec = call_spec(action)
-        data, response, attempts = self._exchange(spec.operation(kwargs))
+        try:
+            data, response, attempts = self._exchange(spec.operation(kwargs))
+        except DynastackError as error:
+            # boto3 code catches ClientError: the same typed error, also botocore's class
+            converted = as_boto3_error(error, action)
+            if converted is error:
+                raise
+            raise converted from error.__cause__
         return spec.result(data, response, attempts)
+
+    def get_paginator(self, operation_name: str) -> Paginator:
+        """boto3's paginator for ``"query"``, ``"scan"`` or ``"list_tables"``.
+
+        Example:
+            >>> with Client.local("http://127.0.0.1:8000") as client:
+            ...     type(client.get_paginator("query")).__name__
+            'Paginator'
+        """
+        return Paginator(self._call, paging_spec(operation_name))
 
     def close(self) -> None:
         """Close the transport's connections; the client cannot send afterwards."""

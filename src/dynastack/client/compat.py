@@ -4,7 +4,15 @@ Code written against ``boto3.client("dynamodb")`` moves over by changing the con
 ``client.get_item(TableName=..., Key={"id": {"S": "a"}})`` takes and returns the same
 wire-format values, raw ``bytes`` in ``B``/``BS`` (base64 only on the wire), ``datetime``
 objects where botocore's model declares timestamps, and a ``ResponseMetadata`` entry. Failures
-raise dynastack's typed errors instead of ``ClientError``.
+raise dynastack's typed errors that are also botocore's ``ClientError`` (client/exceptions.py),
+so ``except ClientError as e: e.response["Error"]["Code"]`` and
+``except client.exceptions.ConditionalCheckFailedException`` work unchanged, and
+``get_paginator("query" / "scan" / "list_tables")`` pages as boto3's (client/paginators.py).
+
+Every call is checked before it is sent (client/validation.py): a parameter of the wrong type
+or shape raises ``InvalidParameter`` naming its path, and the same size and count limits as
+the typed operations apply (an over-limit ``put_item`` raises ``ItemTooLarge``); nothing is
+sent for either, so one caller's bad input never reaches DynamoDB or the circuit breaker.
 
 Why it is built this way:
 
@@ -23,15 +31,17 @@ from __future__ import annotations
 
 import functools
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
+from dynastack.client.exceptions import ClientExceptions
 from dynastack.client.shapes import Converter, converter, service_model
+from dynastack.client.validation import check_limits, validator
 from dynastack.core.operations.base import Service
 from dynastack.core.operations.raw import RawCall
 from dynastack.core.wire import HttpResponse
-from dynastack.errors import InvalidRequest
+from dynastack.errors import InvalidParameter, InvalidRequest
 
 __all__ = ["METHODS", "Boto3Calls", "CallSpec", "call_spec", "response_metadata"]
 
@@ -61,6 +71,7 @@ METHODS: Mapping[str, str] = {
     "update_table": "UpdateTable",
     "update_time_to_live": "UpdateTimeToLive",
 }
+_EXCEPTIONS = ClientExceptions()
 _STREAMS_ACTIONS = frozenset({"DescribeStream", "GetShardIterator", "GetRecords", "ListStreams"})
 # ------------------------------------------------------------------------------ the operation
 
@@ -93,24 +104,31 @@ class CallSpec:
     tokens: tuple[str, ...]
     inbound: Converter | None = field(repr=False)
     outbound: Converter | None = field(repr=False)
+    validate: Callable[[Mapping[str, Any]], None] = field(repr=False)
 
     def operation(self, kwargs: dict[str, Any]) -> RawCall:
         """Check ``kwargs`` against the model and build the call; ``kwargs`` becomes its payload.
 
-        Raises ``InvalidRequest`` for an unknown or missing parameter, before anything is sent.
+        Raises ``InvalidParameter`` for an unknown, missing or mistyped parameter and
+        ``ItemTooLarge`` / ``LimitExceeded`` past DynamoDB's limits, before anything is sent.
         """
         members = self.members
         for name in kwargs:
             if name not in members:
-                raise InvalidRequest(
+                raise InvalidParameter(
                     f"{self.method}() got an unknown parameter {name!r}; "
-                    f"valid parameters: {', '.join(sorted(members))}"
+                    f"valid parameters: {', '.join(sorted(members))}",
+                    path=name,
                 )
         for name in self.required:
             if name not in kwargs:
-                raise InvalidRequest(f"{self.method}() is missing the required parameter {name!r}")
+                raise InvalidParameter(
+                    f"{self.method}() is missing the required parameter {name!r}", path=name
+                )
+        self.validate(kwargs)
         inbound = self.inbound
         payload: dict[str, Any] = kwargs if inbound is None else inbound(kwargs)
+        check_limits(self.action, payload)  # on the wire form: blobs as base64, as DynamoDB counts
         for token in self.tokens:
             if not payload.get(token):
                 # one token per call, kept by every retry: a replay is a no-op (RELIABILITY R9)
@@ -155,6 +173,7 @@ def call_spec(action: str) -> CallSpec:
         ),
         inbound=converter(service, input_name, inbound=True),
         outbound=converter(service, output_name, inbound=False) if output_name else None,
+        validate=validator(service, input_name, methods[action]),
     )
 
 
@@ -177,6 +196,17 @@ class Boto3Calls(Generic[T]):
 
     def _call(self, action: str, kwargs: dict[str, Any]) -> T:
         raise NotImplementedError
+
+    @property
+    def exceptions(self) -> ClientExceptions:
+        """boto3's ``client.exceptions``: ``ConditionalCheckFailedException`` and the others."""
+        return _EXCEPTIONS
+
+    def can_paginate(self, operation_name: str) -> bool:
+        """Whether ``get_paginator(operation_name)`` has a paginator (boto3's method)."""
+        from dynastack.client.paginators import can_paginate
+
+        return can_paginate(operation_name)
 
     def batch_get_item(self, **kwargs: Any) -> T:
         """boto3's ``batch_get_item``."""

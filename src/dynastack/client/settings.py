@@ -12,6 +12,8 @@ has one environment variable, so ``Client.from_env()`` configures a deployment w
 ``DYNASTACK_MAX_ATTEMPTS``     attempts per call, first one included (default 8)
 ``DYNASTACK_BREAKER``          ``off`` disables the circuit breaker
 ``DYNASTACK_TELEMETRY``        ``off`` disables call events (logging and metrics)
+``HTTPS_PROXY`` / ``NO_PROXY``  an HTTP proxy for HTTPS endpoints, and the hosts that bypass it
+``AWS_CA_BUNDLE``              a PEM file trusted for TLS instead of the default store
 =============================  ===============================================================
 
 A loopback endpoint (DynamoDB Local) with no credentials anywhere gets
@@ -35,6 +37,7 @@ from dynastack.client.credentials import (
     resolve_region,
     streams_endpoint,
 )
+from dynastack.client.network import Proxy, ca_bundle_from_env
 from dynastack.client.telemetry import Telemetry
 from dynastack.client.transport import Timeouts
 from dynastack.core.retry import RetryPolicy
@@ -117,6 +120,10 @@ class ClientSettings:
     retry: RetryPolicy
     breaker: BreakerSettings | None
     telemetry: Telemetry | None
+    #: the ``HTTPS_PROXY`` an HTTPS endpoint is reached through (loopback never is)
+    proxy: Proxy | None = None
+    #: ``AWS_CA_BUNDLE``: the PEM file TLS trusts instead of the default store
+    ca_bundle: str | None = None
 
     @classmethod
     def resolve(
@@ -184,4 +191,6 @@ class ClientSettings:
             retry=retry,
             breaker=resolved_breaker,
             telemetry=resolved_telemetry,
+            proxy=Proxy.from_env(env),
+            ca_bundle=ca_bundle_from_env(env),
         )

@@ -59,6 +59,7 @@ from dataclasses import dataclass
 from types import TracebackType
 from typing import Protocol
 
+from dynastack.client.network import Proxy
 from dynastack.core.http1 import ResponseParser, encode_request, parse_response, route
 from dynastack.core.wire import Endpoint, HttpRequest, HttpResponse
 from dynastack.errors import ConnectError, RequestTimeout, TransportError
@@ -250,7 +251,8 @@ class _Pool:
 class HttpTransport:
     """HTTP/1.1 over keep-alive sockets (TLS verified by default); thread-safe.
 
-    ``max_connections`` caps the open sockets per ``(scheme, host, port)``.
+    ``max_connections`` caps the open sockets per ``(scheme, host, port)``; ``proxy`` tunnels
+    the HTTPS endpoints it covers (client/network.py).
     """
 
     def __init__(
@@ -259,12 +261,14 @@ class HttpTransport:
         timeouts: Timeouts = Timeouts(),
         max_connections: int = 32,
         ssl_context: ssl.SSLContext | None = None,
+        proxy: Proxy | None = None,
     ) -> None:
         if max_connections < 1:
             raise ValueError("max_connections must be at least 1")
         self.timeouts = timeouts
         self.max_connections = max_connections
         self._ssl_context = ssl_context
+        self._proxy = proxy  # HTTPS_PROXY: a CONNECT tunnel for the endpoints it covers
         self._lock = threading.Lock()
         # url → (pool, endpoint, target): one dict lookup per request instead of URL parsing
         self._routes: dict[str, tuple[_Pool, Endpoint, str]] = {}
@@ -295,8 +299,12 @@ class HttpTransport:
     def connect(self, endpoint: Endpoint) -> _Connection:
         """Open a new connection to ``endpoint``; any failure is a ``ConnectError``."""
         timeouts = self.timeouts
+        proxy = self._proxy
         try:
-            sock = socket.create_connection((endpoint.host, endpoint.port), timeouts.connect)
+            if proxy is not None and proxy.covers(endpoint):
+                sock = proxy.tunnel(endpoint, timeouts.connect)  # its failures: ConnectError
+            else:
+                sock = socket.create_connection((endpoint.host, endpoint.port), timeouts.connect)
         except OSError as exc:
             raise ConnectError(f"cannot connect to {endpoint.netloc}: {exc}") from exc
         try:
