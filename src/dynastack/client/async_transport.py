@@ -108,7 +108,7 @@ class _Connection(asyncio.Protocol):
             found = parse_response(data)
             if found is not None:
                 self.waiter = None
-                waiter.set_result(found)
+                waiter.set_result(found if found[1] and self._sent() else (found[0], False))
                 return
             parser = self.parser = ResponseParser()
         try:
@@ -118,7 +118,14 @@ class _Connection(asyncio.Protocol):
             return
         if response is not None:
             self.waiter = None
-            waiter.set_result((response, parser.keep_alive))
+            waiter.set_result((response, parser.keep_alive and self._sent()))
+
+    def _sent(self) -> bool:
+        """Whether the whole request left: after an early reply (a 413 while the body is still
+        being written) the rest of the body would be read as the next request, so the
+        connection must not be reused."""
+        transport = self.transport
+        return transport is not None and not transport.get_write_buffer_size()
 
     def eof_received(self) -> bool:
         waiter = self.waiter
