@@ -11,8 +11,9 @@ of time; ops/s is completed calls over the wall time of the slice, CPU per op th
 ``process_time`` delta over the calls. Contenders and flights alternate over ``rounds``
 rounds, their order rotating, and medians are reported. DynamoDB Local runs on the same 2
 cores, so a client that spends less CPU leaves more of them to the server: the ratio to the
-floor is the figure, not the absolute ops/s. aiobotocore gets a pool as large as the flight
-(its default of 10 connections would cap it); dynastack runs with its defaults.
+floor is the figure, not the absolute ops/s. Every contender holds at most 32 connections
+(dynastack's default ``max_connections``; aiobotocore's default of 10 would cap it), so the
+server sees the same connection count from each and 64 in flight share 32 connections.
 
 Run: ``python -m bench.concurrency --endpoint http://127.0.0.1:8000 [--seconds 3]`` (timed
 seconds per contender and flight, split over the rounds).
@@ -43,6 +44,8 @@ from dynastack.core.operations import DeleteTable
 
 CONTENDERS = ("floor", "dynastack_async", "aiobotocore")
 FLIGHTS = (16, 64)
+#: connections per contender: dynastack's default ``max_connections``, given to the others too
+CONNECTIONS = 32
 
 
 async def _contenders(endpoint: str, stack: AsyncExitStack, work: Workload) -> dict[str, Any]:
@@ -58,7 +61,7 @@ async def _contenders(endpoint: str, stack: AsyncExitStack, work: Workload) -> d
             region_name=REGION,
             aws_access_key_id=creds.access_key,
             aws_secret_access_key=creds.secret_key,
-            config=AioConfig(max_pool_connections=max(FLIGHTS)),
+            config=AioConfig(max_pool_connections=CONNECTIONS),
         )
     )
     floor_get = build_request(endpoint, "GetItem", orjson.dumps(work.get_op.to_request()))

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
+from collections import deque
 from urllib.parse import urlsplit
 
 __all__ = ["RawFloor", "build_request"]
@@ -77,25 +78,41 @@ class _Connection(asyncio.Protocol):
 
 
 class RawFloor:
-    """A raw asyncio client for one endpoint: ``await floor.call(request_bytes)`` → body."""
+    """A raw asyncio client for one endpoint: ``await floor.call(request_bytes)`` → body.
 
-    def __init__(self, endpoint: str) -> None:
+    At most ``max_connections`` connections (dynastack's default, so that the server sees the
+    same number of connections from either); callers past that wait for one in FIFO order.
+    """
+
+    def __init__(self, endpoint: str, max_connections: int = 32) -> None:
         self.endpoint = endpoint
         parts = urlsplit(endpoint)
         self._host = parts.hostname or "127.0.0.1"
         self._port = parts.port or 80
+        self._max = max_connections
         self._idle: list[_Connection] = []
         self._all: list[_Connection] = []
+        self._waiters: deque[asyncio.Future[_Connection]] = deque()
 
     async def call(self, request: bytes) -> bytes:
-        conn = self._idle.pop() if self._idle else await self._connect()
+        if self._idle:
+            conn = self._idle.pop()
+        elif len(self._all) < self._max:
+            conn = await self._connect()
+        else:
+            handed: asyncio.Future[_Connection] = asyncio.get_running_loop().create_future()
+            self._waiters.append(handed)
+            conn = await handed
         loop = asyncio.get_running_loop()
         waiter: asyncio.Future[bytes] = loop.create_future()
         conn.waiter = waiter
         assert conn.transport is not None
         conn.transport.write(request)
         body = await waiter
-        self._idle.append(conn)
+        if self._waiters:
+            self._waiters.popleft().set_result(conn)
+        else:
+            self._idle.append(conn)
         return body
 
     async def _connect(self) -> _Connection:

@@ -40,6 +40,16 @@ the server's own idle timer can race us. What remains is mapped conservatively:
 
 The client decides, per operation, whether an unknown outcome may be resent (``resend_safe``).
 
+Early replies: a server may answer before it has read the whole body (a 413 for an oversized
+request) and then reset, half-close or stop reading. That reply is the outcome, not an unknown
+one, so it must be returned (the async transport gets it for free: the event loop reads while
+it writes). Bodies over 64 KiB are therefore written in non-blocking pieces while the socket
+is polled for a reply, and a write that fails with a reset still reads what the kernel
+received before the reset (Linux keeps it readable). Small bodies take one ``sendall``: they fit
+in the socket buffers, so the early reply is simply read after it. Over TLS a large body is
+written whole first (``SSLSocket`` takes no ``recv`` flags), so there an early reply followed by
+a reset is still a ``TransportError``.
+
 Example:
     >>> with HttpTransport(timeouts=Timeouts(connect=1.0, read=5.0)) as transport:
     ...     transport.max_connections
@@ -126,6 +136,8 @@ class _Connection:
         """
         sock = self.sock
         try:
+            # TLS records cannot be read around a reset or without blocking (``recv`` flags
+            # are refused): over TLS an early reply is only seen once the body is written
             if len(payload) > _WATCHED_UPLOAD and not isinstance(sock, ssl.SSLSocket):
                 early = self._upload(payload, read_timeout)
                 if early is not None:
@@ -134,6 +146,8 @@ class _Connection:
                 try:
                     sock.sendall(payload)
                 except (BrokenPipeError, ConnectionResetError):
+                    if isinstance(sock, ssl.SSLSocket):
+                        raise
                     # the server may have answered and closed before reading all of the body:
                     # Linux keeps the bytes it received readable after the reset
                     return self._reply_after_reset(ResponseParser())
