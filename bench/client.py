@@ -17,8 +17,10 @@ How, following "How to measure honestly":
   rounds, plus the ratios to boto3 (sync) and aiobotocore (async).
 
 Contenders: ``dynastack`` (``Client.send`` with typed operations), ``dynastack_boto3_style``
-(``Client.get_item(...)`` with boto3's arguments), ``boto3``, ``aiobotocore`` and
-``dynastack_async`` (``AsyncClient.send``).
+(``Client.get_item(...)`` with boto3's arguments), ``boto3``, ``aiobotocore``,
+``dynastack_async`` (``AsyncClient.send``) and ``floor``, the raw floor of :mod:`bench.floor`
+(a plain asyncio connection writing requests built before timing, no JSON, no signing): the
+``cpu_over_floor`` figures are dynastack's CPU per op over the floor's (target ≤ 2).
 
 Run: ``python -m bench.client --endpoint http://127.0.0.1:8000 [--seconds 60] [--warmup 30]``
 prints a table and a JSON summary.
@@ -38,9 +40,11 @@ from contextlib import AsyncExitStack, contextmanager
 from typing import Any
 
 import boto3
+import orjson
 from aiobotocore.session import get_session
 
 from bench.codec import sample_item
+from bench.floor import RawFloor, build_request
 from dynastack.client.async_client import AsyncClient
 from dynastack.client.client import Client
 from dynastack.client.credentials import local_credentials
@@ -51,7 +55,7 @@ from dynastack.core.values import encode_item
 REGION = "us-east-1"
 OPERATIONS = ("get", "put", "query")
 SYNC = ("dynastack", "dynastack_boto3_style", "boto3")
-ASYNC = ("dynastack_async", "aiobotocore")
+ASYNC = ("dynastack_async", "aiobotocore", "floor")
 QUERY_ITEMS = 20
 
 
@@ -117,6 +121,17 @@ class Workload:
 
     def async_calls(self, name: str, client: Any) -> dict[str, Callable[[], Awaitable[object]]]:
         """The three operations as zero-argument coroutine factories on an async contender."""
+        if name == "floor":
+            endpoint, call = client.endpoint, client.call
+            get, put, query = (
+                build_request(endpoint, op.action, orjson.dumps(op.to_request()))
+                for op in (self.get_op, self.put_op, self.query_op)
+            )
+            return {
+                "get": lambda: call(get),
+                "put": lambda: call(put),
+                "query": lambda: call(query),
+            }
         if name == "dynastack_async":
             send = client.send
             get_op, put_op, query_op = self.get_op, self.put_op, self.query_op
@@ -215,7 +230,9 @@ async def _async_contenders(endpoint: str, stack: AsyncExitStack) -> dict[str, A
             aws_secret_access_key=creds.secret_key,
         )
     )
-    return {"dynastack_async": dynastack, "aiobotocore": aio}
+    floor = RawFloor(endpoint)
+    stack.push_async_callback(floor.aclose)
+    return {"dynastack_async": dynastack, "aiobotocore": aio, "floor": floor}
 
 
 def run(
@@ -294,6 +311,12 @@ def _summarise(
             summary[f"{op}.ops_ratio.{label}"] = (
                 summary[f"{op}.{ours}.ops_s"] / summary[f"{op}.{reference}.ops_s"]
             )
+        floor = summary[f"{op}.floor.cpu_us"]
+        for ours in ("dynastack", "dynastack_async"):
+            summary[f"{op}.cpu_over_floor.{ours}"] = summary[f"{op}.{ours}.cpu_us"] / floor
+        summary[f"{op}.ops_ratio.floor"] = (
+            summary[f"{op}.dynastack_async.ops_s"] / summary[f"{op}.floor.ops_s"]
+        )
     return summary
 
 
@@ -311,7 +334,9 @@ def table(summary: dict[str, float]) -> str:
             f"ops/s x{summary[f'{op}.ops_ratio.boto3']:.1f}; "
             f"aiobotocore/async CPU x{summary[f'{op}.cpu_ratio.aiobotocore']:.1f}, "
             f"ops/s x{summary[f'{op}.ops_ratio.aiobotocore']:.1f}; "
-            f"boto3-style CPU x{summary[f'{op}.cpu_ratio.boto3_style']:.1f}"
+            f"boto3-style CPU x{summary[f'{op}.cpu_ratio.boto3_style']:.1f}; "
+            f"CPU over the floor: sync x{summary[f'{op}.cpu_over_floor.dynastack']:.2f}, "
+            f"async x{summary[f'{op}.cpu_over_floor.dynastack_async']:.2f}"
         )
     return "\n".join(lines)
 

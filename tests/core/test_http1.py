@@ -416,3 +416,33 @@ def test_fast_path_declines_what_it_does_not_handle() -> None:
     assert parse_response(CHUNKED) is None
     assert parse_response(b"HTTP/1.0 200 OK\r\nContent-Length: 0\r\n\r\n") is None
     assert parse_response(b"HTTP/1.1 200 OK\r\nContent-Length : 0\r\n\r\n") is None
+
+
+def test_an_ipv6_literal_keeps_its_brackets_in_host_and_drops_them_to_connect() -> None:
+    endpoint, target = route("http://[::1]:8000/")
+    assert (endpoint.host, endpoint.port, endpoint.netloc, target) == (
+        "::1",
+        8000,
+        "[::1]:8000",
+        "/",
+    )
+    assert endpoint.url == "http://[::1]:8000/"
+    assert b"\r\nHost: [::1]:8000\r\n" in encode((), url="http://[::1]:8000/")
+    assert Endpoint.parse("https://[2001:db8::1]").netloc == "[2001:db8::1]"
+
+
+def test_a_client_on_an_ipv6_literal_signs_the_bracketed_host() -> None:
+    from datetime import UTC, datetime
+
+    from dynastack.client.calls import CallPlan
+    from dynastack.client.settings import ClientSettings
+    from dynastack.core.signing import Credentials, sign
+
+    plan = CallPlan(ClientSettings.resolve("http://[::1]:8000", region="us-east-1"))
+    assert plan.url("dynamodb") == "http://[::1]:8000/"
+    request = HttpRequest("POST", plan.url("dynamodb"), (("X-Amz-Target", "T"),), b"{}")
+    now = datetime.now(UTC)
+    signed = sign(
+        request, Credentials("AKID", "secret"), region="us-east-1", service="dynamodb", now=now
+    )
+    assert signed.header("Host") == "[::1]:8000"

@@ -58,6 +58,7 @@ from dynastack.errors import ConnectError, RequestTimeout, TransportError
 __all__ = ["AsyncHttpTransport", "AsyncTransport"]
 
 _Reply = tuple[HttpResponse, bool]
+_monotonic = time.monotonic
 
 
 class AsyncTransport(Protocol):
@@ -75,6 +76,7 @@ class _Connection(asyncio.Protocol):
         "closed",
         "deadline",
         "idle_since",
+        "loop",
         "parser",
         "read_timeout",
         "transport",
@@ -83,12 +85,14 @@ class _Connection(asyncio.Protocol):
 
     def __init__(self, read_timeout: float) -> None:
         self.transport: asyncio.Transport | None = None
+        #: the loop this connection lives on (protocols are made inside the running loop)
+        self.loop = asyncio.get_running_loop()
         self.waiter: asyncio.Future[_Reply] | None = None
         self.parser: ResponseParser | None = None
         self.read_timeout = read_timeout
         self.closed = False
         self.idle_since = 0.0
-        #: when the reply in flight is overdue (``loop.time()`` clock)
+        #: when the reply in flight is overdue (``time.monotonic()`` clock)
         self.deadline = 0.0
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -105,10 +109,14 @@ class _Connection(asyncio.Protocol):
             self.close()
             return
         parser = self.parser
+        # After an early reply (a 413 while the body is still being written) the rest of the
+        # body would be read as the next request: such a connection is never reused.
         if parser is None:
             found = parse_response(data)
             if found is not None:
                 self.waiter = None
+                if found[1] and self._unsent():
+                    found = (found[0], False)
                 waiter.set_result(found)
                 return
             parser = self.parser = ResponseParser()
@@ -119,7 +127,11 @@ class _Connection(asyncio.Protocol):
             return
         if response is not None:
             self.waiter = None
-            waiter.set_result((response, parser.keep_alive))
+            waiter.set_result((response, parser.keep_alive and not self._unsent()))
+
+    def _unsent(self) -> int:
+        transport = self.transport
+        return transport.get_write_buffer_size() if transport is not None else 0
 
     def eof_received(self) -> bool:
         waiter = self.waiter
@@ -174,11 +186,10 @@ class _Pool:
         self.waiters: deque[asyncio.Future[_Connection | None]] = deque()
         self.closed = False
 
-    def take_idle(self) -> _Connection | None:
+    def take_idle(self, now: float) -> _Connection | None:
         """The most recently used idle connection still open, if any (no await: hot path)."""
         idle = self.idle
         if idle:
-            now = time.monotonic()
             while idle:
                 conn = idle.pop()
                 transport = conn.transport
@@ -245,7 +256,7 @@ class _Pool:
             if not waiter.done():
                 waiter.set_result(conn)  # the slot moves with the connection
                 return
-        conn.idle_since = time.monotonic()
+        conn.idle_since = _monotonic()
         self.idle.append(conn)
 
     def discard(self, conn: _Connection) -> None:
@@ -313,19 +324,20 @@ class AsyncHttpTransport:
         found = self._routes.get(request.url)
         pool, endpoint, target = found if found is not None else self._route(request.url)
         payload = encode_request(request, endpoint, target)
-        conn = pool.take_idle()
+        now = _monotonic()
+        conn = pool.take_idle(now)
         if conn is None:
             conn = await pool.acquire(self)
         transport = conn.transport
         assert transport is not None  # set by connection_made before create_connection returns
-        loop = asyncio.get_running_loop()
+        loop = conn.loop
         waiter: asyncio.Future[_Reply] = loop.create_future()
         conn.waiter = waiter
         conn.parser = None
         transport.write(payload)
         # one shared sweep instead of a timer per request: call_later + cancel cost ~15 µs
         # of CPU per request here, a deadline store costs nothing
-        conn.deadline = loop.time() + self.timeouts.read
+        conn.deadline = now + self.timeouts.read
         if self._sweeper is None:
             self._sweeper = loop.call_later(self._sweep_every, self._sweep)
         try:
@@ -343,7 +355,7 @@ class AsyncHttpTransport:
         """Fail the replies past their deadline; keep sweeping while any reply is awaited."""
         self._sweeper = None
         loop = asyncio.get_running_loop()
-        now = loop.time()
+        now = _monotonic()
         busy = False
         for pool in list(self._pools.values()):
             for conn in list(pool.conns):

@@ -179,17 +179,21 @@ def _value_in(value: Any) -> Any:
 
 
 def _value_out(value: Any) -> Any:
-    """An AttributeValue from the wire with base64 ``B``/``BS`` (at any depth) made bytes."""
+    """An AttributeValue from the wire with base64 ``B``/``BS`` (at any depth) made bytes.
+
+    Changes ``value`` in place and returns it. Every item of every reply passes through here,
+    and most values hold no blob: string and number members are skipped without a call.
+    """
     if "S" in value or "N" in value:
         return value
     if "M" in value:
-        inner = value["M"]
-        for key, item in inner.items():
-            inner[key] = _value_out(item)
+        for item in value["M"].values():
+            if "S" not in item and "N" not in item:
+                _value_out(item)
     elif "L" in value:
-        items = value["L"]
-        for index, item in enumerate(items):
-            items[index] = _value_out(item)
+        for item in value["L"]:
+            if "S" not in item and "N" not in item:
+                _value_out(item)
     elif "B" in value:
         value["B"] = _b64decode(value["B"])
     elif "BS" in value:

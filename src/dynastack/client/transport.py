@@ -40,6 +40,16 @@ the server's own idle timer can race us. What remains is mapped conservatively:
 
 The client decides, per operation, whether an unknown outcome may be resent (``resend_safe``).
 
+Early replies: a server may answer before it has read the whole body (a 413 for an oversized
+request) and then reset, half-close or stop reading. That reply is the outcome, not an unknown
+one, so it must be returned (the async transport gets it for free: the event loop reads while
+it writes). Bodies over 64 KiB are therefore written in non-blocking pieces while the socket
+is polled for a reply, and a write that fails with a reset still reads what the kernel
+received before the reset (Linux keeps it readable). Small bodies take one ``sendall``: they fit
+in the socket buffers, so the early reply is simply read after it. Over TLS a large body is
+written whole first (``SSLSocket`` takes no ``recv`` flags), so there an early reply followed by
+a reset is still a ``TransportError``.
+
 Example:
     >>> with HttpTransport(timeouts=Timeouts(connect=1.0, read=5.0)) as transport:
     ...     transport.max_connections
@@ -69,6 +79,8 @@ __all__ = ["MAX_IDLE_SECONDS", "HttpTransport", "Timeouts", "Transport"]
 #: idle sockets older than this are closed instead of reused (DynamoDB Local drops them at ~30 s)
 MAX_IDLE_SECONDS = 20.0
 _READ_SIZE = 65536
+#: request bodies larger than this are written watching for an early reply (see ``_upload``)
+_WATCHED_UPLOAD = 65536
 _KERNEL_TIMEOUTS = sys.platform == "linux"  # SO_RCVTIMEO takes a struct timeval
 
 
@@ -125,7 +137,21 @@ class _Connection:
         """
         sock = self.sock
         try:
-            sock.sendall(payload)
+            # TLS records cannot be read around a reset or without blocking (``recv`` flags
+            # are refused): over TLS an early reply is only seen once the body is written
+            if len(payload) > _WATCHED_UPLOAD and not isinstance(sock, ssl.SSLSocket):
+                early = self._upload(payload, read_timeout)
+                if early is not None:
+                    return early
+            else:
+                try:
+                    sock.sendall(payload)
+                except (BrokenPipeError, ConnectionResetError):
+                    if isinstance(sock, ssl.SSLSocket):
+                        raise
+                    # the server may have answered and closed before reading all of the body:
+                    # Linux keeps the bytes it received readable after the reset
+                    return self._reply_after_reset(ResponseParser())
             data = sock.recv(_READ_SIZE)
             if data:
                 found = parse_response(data)
@@ -145,6 +171,67 @@ class _Connection:
         except OSError as exc:
             raise TransportError(f"connection failed after the request was sent: {exc}") from exc
         return response, parser.keep_alive
+
+    def _upload(self, payload: bytes, read_timeout: float) -> tuple[HttpResponse, bool] | None:
+        """Write a large body while watching for an early reply; the reply if one came first.
+
+        A server may answer before it has read the whole body (a 413 for an oversized request)
+        and then stop reading, half-close, or close with a reset. ``sendall`` would block until
+        the timeout or fail with ECONNRESET, and the caller would get an unknown outcome for a
+        request the server has answered. So the body goes out in non-blocking pieces, and
+        whatever the server sends meanwhile is parsed. The connection is never reused after an
+        early reply: the unsent rest of the body would be read as the next request.
+        """
+        sock = self.sock
+        view = memoryview(payload)
+        sent, size = 0, len(payload)
+        poller = select.poll()
+        poller.register(sock, select.POLLIN | select.POLLOUT)
+        parser = ResponseParser()
+        deadline = time.monotonic() + read_timeout  # pushed on by every byte of progress
+        while sent < size:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0 or not poller.poll(max(1, int(remaining * 1000))):
+                raise TimeoutError
+            try:
+                data = sock.recv(_READ_SIZE, socket.MSG_DONTWAIT)
+            except BlockingIOError:
+                pass  # nothing to read: the socket is writable
+            except ConnectionResetError:
+                return self._reply_after_reset(parser)
+            else:
+                response = parser.feed(data) if data else parser.feed_eof()
+                if response is not None:
+                    return response, False
+                deadline = time.monotonic() + read_timeout
+                continue
+            try:
+                sent += sock.send(view[sent : sent + _READ_SIZE * 4], socket.MSG_DONTWAIT)
+            except BlockingIOError:
+                continue
+            except (BrokenPipeError, ConnectionResetError):
+                return self._reply_after_reset(parser)
+            deadline = time.monotonic() + read_timeout
+        if parser.received:  # a reply had begun while we wrote: read the rest of it
+            response = self._read_rest(parser, time.monotonic() + read_timeout)
+            self.set_timeout(read_timeout)
+            return response, parser.keep_alive
+        return None
+
+    def _reply_after_reset(self, parser: ResponseParser) -> tuple[HttpResponse, bool]:
+        """The reply the server sent before resetting the connection, if it is complete."""
+        while True:
+            try:
+                data = self.sock.recv(_READ_SIZE, socket.MSG_DONTWAIT)
+            except OSError as exc:  # EAGAIN (nothing more came) or the reset itself
+                raise TransportError(
+                    "connection reset inside the reply (truncated reply)"
+                    if parser.received
+                    else f"connection reset while the request was sent: {exc}"
+                ) from exc
+            response = parser.feed(data) if data else parser.feed_eof()
+            if response is not None:
+                return response, False
 
     def _read_rest(self, parser: ResponseParser, deadline: float) -> HttpResponse:
         # a reply longer than one read: bound the whole reply, not each recv

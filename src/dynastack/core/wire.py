@@ -82,9 +82,17 @@ class Endpoint:
 
     @property
     def netloc(self) -> str:
-        """``host[:port]`` as it belongs in a ``Host`` header (default ports omitted)."""
+        """``host[:port]`` as it belongs in a ``Host`` header (default ports omitted).
+
+        An IPv6 address keeps its brackets (RFC 3986 3.2.2); ``host`` itself has none,
+        because that is the form a socket connects to:
+
+        >>> Endpoint.parse("http://[::1]:8000").netloc, Endpoint.parse("http://[::1]:8000").host
+        ('[::1]:8000', '::1')
+        """
+        host = f"[{self.host}]" if ":" in self.host else self.host
         default = 443 if self.scheme == "https" else 80
-        return self.host if self.port == default else f"{self.host}:{self.port}"
+        return host if self.port == default else f"{host}:{self.port}"
 
     @property
     def url(self) -> str:
