@@ -243,3 +243,18 @@ async def test_update_and_delete_by_key_check_an_expected_version(kit: Kit) -> N
     assert await repo.get(**key) is None
     with pytest.raises(InvalidRequest, match="no version field"):
         await kit.repo(Counter).update({"name": "c"}, expected_version=1, value=1)
+
+
+async def test_ttl_returned_by_create_and_put_equals_what_reads_back(kit: Kit) -> None:
+    # issue 7 item 15: model_copy skips TTL's validator, so the entity kept microseconds that
+    # the stored epoch seconds lost; the repository now returns what it stored
+    repo = kit.repo(Stack)
+    base = Stack(deployment_id="D1", stack_name="web", environment="prod")
+    fine = datetime(2100, 1, 2, 3, 4, 5, 678901, tzinfo=UTC)
+    created = await repo.create(base.model_copy(update={"expires_at": fine}))
+    assert created.expires_at == fine.replace(microsecond=0)
+    assert await repo.get(deployment_id="D1", stack_name="web", environment="prod") == created
+    later = created.model_copy(update={"expires_at": fine + timedelta(seconds=1)})
+    put = await repo.put(later)
+    assert put.expires_at == (fine + timedelta(seconds=1)).replace(microsecond=0)
+    assert await repo.get(deployment_id="D1", stack_name="web", environment="prod") == put

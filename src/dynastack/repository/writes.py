@@ -67,7 +67,7 @@ from dynastack.errors import (
     TransportError,
 )
 from dynastack.model.entity import Entity
-from dynastack.model.items import from_item, key_of, to_item
+from dynastack.model.items import from_item, key_of, stored_ttl, to_item
 from dynastack.model.meta import TYPE_ATTR, WRITE_TOKEN_ATTR
 from dynastack.repository.plans import EntityPlans, all_of, new_token
 from dynastack.repository.steps import Script, Send, Sleep, backoff
@@ -165,7 +165,7 @@ def _compiled(
 def _server_fields(plans: EntityPlans[E], entity: E, *, created: bool, version: int | None) -> E:
     meta = plans.meta
     now = plans.clock()
-    changes: dict[str, Any] = {}
+    changes: dict[str, Any] = stored_ttl(meta, entity)  # the entity returned is the one stored
     if meta.updated_field:
         changes[meta.updated_field] = now
     if created and meta.created_field:
