@@ -6,7 +6,9 @@ a value or a ``SortCondition`` given as that field (``created_at=between(a, b)``
 sort key, either ``sk=`` (a rendered value or a ``SortCondition``) or some of the template's
 fields: all of them mean equality, a leading part means ``begins_with`` of the rendered prefix
 (``STACK#web#`` for ``stack_name="web"``), none means the template's constant prefix
-(``STACK#``), which is how one entity type is picked out of a shared partition.
+(``STACK#``), which is how one entity type is picked out of a shared partition. The last field
+given may be a ``SortCondition`` (``placed_at=between(a, b)`` on ``ORDER#{placed_at}#{id}``):
+a range on that field, kept inside the text before it (``core/key_ranges.py`` states the ends).
 
 Pages (R11): a page holds ``limit`` items *after* filtering (and after hiding expired items),
 so one page may take several Query calls. When a call returns more than the page needs, the
@@ -32,6 +34,7 @@ from dynastack.core.expressions import (
     Placeholders,
     compile,
 )
+from dynastack.core.key_ranges import field_range
 from dynastack.core.operations import (
     GetItem,
     GetItemResult,
@@ -141,18 +144,45 @@ def _sort_condition(
         if cond.op != "begins_with":  # a prefix is stored text already ("2024-01")
             cond = cond.map(lambda v: _sort_value(plans, part, v))
         return cond.to_condition(part.attr)
-    fields = part.template.fields
-    named = [f for f in fields if f in given]
     if raw_sk is not None:
-        if named:
+        if any(f in given for f in part.template.fields):
+            named = [f for f in part.template.fields if f in given]
             raise InvalidRequest(f"{where}: give sk= or the fields {named}, not both")
         cond = raw_sk if isinstance(raw_sk, SortCondition) else eq(raw_sk)
         return cond.to_condition(part.attr)
+    return _template_sort(plans, part, given, where)
+
+
+def _template_sort(
+    plans: EntityPlans[E], part: KeyPart, given: dict[str, Any], where: str
+) -> Condition | None:
+    """A template sort key from its fields: equality, a leading prefix, or a range on the
+    last field given (``core.key_ranges`` has the semantics)."""
+    fields = part.template.fields
+    named = [f for f in fields if f in given]
     if named != list(fields[: len(named)]):
         raise InvalidRequest(
             f"{where}: the sort key {part.template.template!r} matches by prefix, so give its "
             f"fields from the left ({list(fields)}), got {named}"
         )
+    for f in named[:-1]:
+        if isinstance(given[f], SortCondition):
+            raise InvalidRequest(
+                f"{where}: only the last field given may be a range; {f!r} is followed by "
+                f"{named[named.index(f) + 1 :]}"
+            )
+    if named and isinstance(given[named[-1]], SortCondition):
+        field = named[-1]
+        ranged: SortCondition = given.pop(field)
+        if ranged.op != "=":
+            # a range on the last field given: one key condition bounded to the text before it
+            values = {f: plans.validate(f, given.pop(f)) for f in named[:-1]}
+            bounds = ranged.values
+            if ranged.op != "begins_with":  # a prefix is stored text already ("2024-05")
+                bounds = tuple(plans.validate(field, bound) for bound in bounds)
+            op, texts = field_range(part.template, field, ranged.op, bounds, values)
+            return SortCondition(op, texts).to_condition(part.attr)
+        given[field] = ranged.values[0]
     values = {f: plans.validate(f, given.pop(f)) for f in named}
     if len(named) == len(fields):
         return Attr(part.attr) == part.template.render(values)
