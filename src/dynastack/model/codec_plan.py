@@ -38,6 +38,7 @@ from pydantic.fields import FieldInfo
 from pydantic_core import SchemaSerializer
 
 from dynastack.core.keys import KeyTemplate
+from dynastack.core.values import WireItem
 from dynastack.model import value_encoders
 from dynastack.model.entity import Entity
 from dynastack.model.items import expiry_epoch
@@ -46,7 +47,7 @@ from dynastack.model.meta import TYPE_ATTR, VERSION_ATTR, EntityMeta
 
 __all__ = ["Plan", "plan_for"]
 
-Encoder = Callable[[Entity], dict[str, dict[str, Any]]]
+Encoder = Callable[[Entity], WireItem]
 
 # --- which fields are plain --------------------------------------------------------------
 
@@ -240,7 +241,12 @@ class _Source:
         self.names: dict[str, Any] = {
             name: getattr(value_encoders, name) for name in value_encoders.__all__
         }
-        self.names.update(expiry_epoch=expiry_epoch, TYPE_ATTR=TYPE_ATTR, VERSION_ATTR=VERSION_ATTR)
+        self.names.update(
+            expiry_epoch=expiry_epoch,
+            TYPE_ATTR=TYPE_ATTR,
+            VERSION_ATTR=VERSION_ATTR,
+            WireItem=WireItem,
+        )
         self.attributes: list[Any] = []
 
     def _const(self, value: Any) -> str:
@@ -298,7 +304,11 @@ class _Source:
             self.lines.append(f'out[VERSION_ATTR] = {{"N": {self._const(str(schema_version))}}}')
 
     def compile(self, owner: str, include: frozenset[str] | None) -> Encoder:
-        head = ["def encode_entity(entity):", "    values = entity.__dict__", "    out = {}"]
+        head = [
+            "def encode_entity(entity):",
+            "    values = entity.__dict__",
+            "    out = WireItem()",
+        ]
         if include is not None:  # model_dump's own call, restricted to these fields
             self.names.update(include=include)
             head.append(

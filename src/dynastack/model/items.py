@@ -78,16 +78,12 @@ def stored_ttl(meta: EntityMeta, entity: Entity) -> dict[str, Any]:
     and a role given as ``Annotated[datetime, Role.TTL]`` skip that; a write returns the
     entity as stored, so the repository applies this to every entity it writes.
 
-    >>> from datetime import UTC
-    >>> from dynastack.model import Entity, Key, TTL
-    >>> class Lease(Entity, table="leases-items-doc"):
-    ...     __key__ = Key(pk="LEASE#{lease_id}")
-    ...     lease_id: str
-    ...     until: TTL[datetime]
-    >>> lease = Lease(lease_id="l1", until=datetime(2030, 1, 1, tzinfo=UTC))
-    >>> later = lease.model_copy(update={"until": lease.until.replace(microsecond=5)})
-    >>> stored_ttl(Lease.__dynastack__, later)
-    {'until': datetime.datetime(2030, 1, 1, 0, 0, tzinfo=datetime.timezone.utc)}
+    >>> from dynastack.model import Entity, Key
+    >>> class Plain(Entity, table="plain-items-doc"):
+    ...     __key__ = Key(pk="P#{p}")
+    ...     p: str
+    >>> stored_ttl(Plain.__dynastack__, Plain(p="x"))  # no TTL field: nothing to change
+    {}
     """
     field = meta.ttl_field
     if field is None:

@@ -34,8 +34,9 @@ from dynastack.core.operations import (
 )
 from dynastack.core.operations.fields import ItemIdentity, item_identity, wire_key
 from dynastack.errors import InvalidRequest, Throttled
+from dynastack.model.codec import entity_to_wire
 from dynastack.model.entity import Entity
-from dynastack.model.items import key_of, to_item
+from dynastack.model.items import key_of
 from dynastack.model.meta import WRITE_TOKEN_ATTR
 from dynastack.repository.plans import EntityPlans, new_token
 from dynastack.repository.steps import Script, Send, Sleep, backoff
@@ -130,8 +131,8 @@ def batch_write(
         entity = given
         if meta.updated_field:
             entity = given.model_copy(update={meta.updated_field: stamp})
-        item = to_item(entity)
-        item[WRITE_TOKEN_ATTR] = token
+        item = entity_to_wire(entity)
+        item[WRITE_TOKEN_ATTR] = {"S": token}
         remember(key_of(meta, entity.__dict__))
         writes.append(PutRequest(item))
     for target in deletes:

@@ -49,8 +49,9 @@ from dynastack.errors import (
     VersionConflict,
 )
 from dynastack.model.app import App
+from dynastack.model.codec import entity_from_item
 from dynastack.model.entity import Entity
-from dynastack.model.items import expiry_epoch, from_item, key_of
+from dynastack.model.items import expiry_epoch, key_of
 from dynastack.model.meta import TYPE_ATTR, WRITE_TOKEN_ATTR, EntityMeta
 from dynastack.repository.cursors import CursorSealer
 
@@ -274,7 +275,7 @@ class EntityPlans(Generic[E]):
         """The validated entity for a stored item, or ``None`` when it is not visible."""
         if not self.visible(item, now):
             return None
-        return from_item(self.cls, item)
+        return entity_from_item(self.cls, item)
 
     # -- write conditions -------------------------------------------------------------------
 
@@ -325,7 +326,7 @@ class EntityPlans(Generic[E]):
                 return VersionConflict(
                     f"{self.describe(key)} is at version {stored}, not {expected_version}: "
                     "somebody else wrote it first; retry with the current entity",
-                    current=from_item(self.cls, old),
+                    current=entity_from_item(self.cls, old),
                     code=_CONDITION_CODE,
                     item=raw,
                 )

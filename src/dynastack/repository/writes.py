@@ -66,8 +66,9 @@ from dynastack.errors import (
     InvalidRequest,
     TransportError,
 )
+from dynastack.model.codec import entity_from_item, entity_to_wire
 from dynastack.model.entity import Entity
-from dynastack.model.items import from_item, key_of, stored_ttl, to_item
+from dynastack.model.items import key_of, stored_ttl
 from dynastack.model.meta import TYPE_ATTR, WRITE_TOKEN_ATTR
 from dynastack.repository.plans import EntityPlans, all_of, new_token
 from dynastack.repository.steps import Script, Send, Sleep, backoff
@@ -187,9 +188,9 @@ def create_plan(plans: EntityPlans[E], entity: E) -> WritePlan[E]:
     """Store a new item; fails with "already exists" if one has the key (expired ones do not
     count). Version 1, created/updated set now, owner forced in an owner scope."""
     stored = _server_fields(plans, _entity(plans, entity), created=True, version=1)
-    item = to_item(stored)
+    item = entity_to_wire(stored)  # the one entity → wire path (model/codec.py)
     token = new_token()
-    item[WRITE_TOKEN_ATTR] = token
+    item[WRITE_TOKEN_ATTR] = {"S": token}
     key = key_of(plans.meta, stored.__dict__)
     absent: Condition = Attr(plans.meta.pk.attr).not_exists()
     if plans.meta.ttl_field is not None:
@@ -211,9 +212,9 @@ def put_plan(plans: EntityPlans[E], entity: E) -> WritePlan[E]:
     stored = _server_fields(
         plans, entity, created=False, version=None if expected is None else expected + 1
     )
-    item = to_item(stored)
+    item = entity_to_wire(stored)  # the one entity → wire path (model/codec.py)
     token = new_token()
-    item[WRITE_TOKEN_ATTR] = token
+    item[WRITE_TOKEN_ATTR] = {"S": token}
     key = key_of(meta, stored.__dict__)
     absent = Attr(meta.pk.attr).not_exists()
     conditions: list[Condition] = []
@@ -466,7 +467,7 @@ def perform(plan: WritePlan[E]) -> Script[E | None]:
             yield Sleep(backoff(resends))
             continue
         if plan.kind == "update":
-            return from_item(plan.plans.cls, result.attributes)
+            return entity_from_item(plan.plans.cls, result.attributes)
         return plan.stored
 
 
@@ -481,4 +482,4 @@ def written(plan: WritePlan[E]) -> Script[E]:
 def _written(plan: WritePlan[E], item: dict[str, Any]) -> E:
     if plan.stored is not None:
         return plan.stored
-    return from_item(plan.plans.cls, item)
+    return entity_from_item(plan.plans.cls, item)
