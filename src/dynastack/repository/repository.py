@@ -42,6 +42,7 @@ from dynastack.core.updates import Update
 from dynastack.model.app import App
 from dynastack.model.entity import Entity
 from dynastack.repository import batch, queries, writes
+from dynastack.repository.batch import BatchProgress
 from dynastack.repository.cursors import DEFAULT_TTL, CursorSealer
 from dynastack.repository.page import Page
 from dynastack.repository.plans import EntityPlans, check_segments, table_name_for
@@ -271,11 +272,17 @@ class Repository(Generic[E]):
         return self._run(batch.batch_get(self._plans, keys, consistent))
 
     def batch_write(
-        self, puts: Iterable[E] = (), deletes: Iterable[E | Mapping[str, Any]] = ()
-    ) -> None:
-        """Unconditional bulk puts and deletes; chunks of 25, unprocessed writes retried,
-        an item named twice refused. Not available in an owner scope."""
-        self._run(batch.batch_write(self._plans, puts, deletes))
+        self,
+        puts: Iterable[E] = (),
+        deletes: Iterable[E | Mapping[str, Any]] = (),
+        *,
+        on_progress: Callable[[BatchProgress], object] | None = None,
+    ) -> BatchProgress:
+        """Unconditional bulk puts, then deletes, streamed: the iterables are consumed as
+        requests go (25 writes or 16 MB each), unprocessed writes are retried, and
+        ``on_progress`` hears after every request. An item named again goes in a later
+        request, so the last write wins. Not available in an owner scope."""
+        return self._run(batch.batch_write(self._plans, puts, deletes, on_progress))
 
     def __repr__(self) -> str:
         scope = "" if self.owner is None else f", owner={self.owner!r}"
