@@ -32,13 +32,14 @@ import asyncio
 import copy
 from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from datetime import datetime
-from typing import Any, Generic, Self, TypeVar
+from typing import Any, Generic, Self, TypeVar, overload
 
 from dynastack.client.async_client import AsyncClient
 from dynastack.core.expressions import Condition
 from dynastack.core.updates import Update
 from dynastack.model.app import App
 from dynastack.model.entity import Entity
+from dynastack.model.partial import Partial
 from dynastack.repository import batch, queries, writes
 from dynastack.repository.batch import BatchProgress
 from dynastack.repository.cursors import DEFAULT_TTL, CursorSealer
@@ -103,8 +104,24 @@ class AsyncRepository(Generic[E]):
         view._plans = self._plans.with_owner(owner)
         return view
 
-    async def get(self, /, *, consistent: bool = False, **key: Any) -> E | None:
-        """The entity with these key fields, or ``None`` (missing, expired or not in scope)."""
+    @overload
+    async def get(
+        self, /, *, consistent: bool = False, fields: None = None, **key: Any
+    ) -> E | None: ...
+    @overload
+    async def get(
+        self, /, *, consistent: bool = False, fields: Iterable[str], **key: Any
+    ) -> Partial[E] | None: ...
+    async def get(
+        self, /, *, consistent: bool = False, fields: Iterable[str] | None = None, **key: Any
+    ) -> E | Partial[E] | None:
+        """The entity with these key fields, or ``None`` (missing, expired or not in scope).
+
+        With ``fields=[...]`` only those fields are read (a projection) and the result is a
+        ``Partial[E]`` holding them, each validated by its declared type.
+        """
+        if fields is not None:
+            return await self._run(queries.get_partial(self._plans, key, consistent, fields))
         return await self._run(queries.get(self._plans, key, consistent))
 
     async def create(self, entity: E, /) -> E:

@@ -23,7 +23,7 @@ in a filter (RELIABILITY fact 2).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -33,6 +33,7 @@ from dynastack.core.expressions import (
     KeyCondition,
     Placeholders,
     compile,
+    projection,
 )
 from dynastack.core.key_ranges import field_range
 from dynastack.core.operations import (
@@ -47,6 +48,7 @@ from dynastack.core.values import encode
 from dynastack.errors import InvalidCursor, InvalidRequest
 from dynastack.model.entity import Entity
 from dynastack.model.meta import TYPE_ATTR, KeyPart
+from dynastack.model.partial import Partial
 from dynastack.repository.conditions import SortCondition, eq
 from dynastack.repository.cursors import binding
 from dynastack.repository.page import Page
@@ -262,6 +264,24 @@ def get(plans: EntityPlans[E], key: Mapping[str, Any], consistent: bool) -> Scri
     if result.item is None:
         return None
     return plans.accept(result.item, plans.now())
+
+
+def get_partial(
+    plans: EntityPlans[E], key: Mapping[str, Any], consistent: bool, fields: Iterable[str]
+) -> Script[Partial[E] | None]:
+    """Read only ``fields`` of one item (a ``ProjectionExpression``): a ``Partial`` or
+    ``None``, hidden exactly as ``get`` hides (the visibility attributes are projected too)."""
+    wanted, attrs = plans.projected(fields)
+    ph = Placeholders()
+    text = projection(attrs, ph)
+    op = GetItem(
+        table=plans.table, key=plans.key(key), consistent=consistent, projection=text,
+        names=ph.names,
+    )  # fmt: skip
+    result: GetItemResult = yield Send(op)
+    if result.item is None:
+        return None
+    return plans.accept_partial(result.item, wanted, plans.now())
 
 
 def fill(

@@ -34,13 +34,14 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
-from typing import Any, Generic, Self, TypeVar
+from typing import Any, Generic, Self, TypeVar, overload
 
 from dynastack.client.client import Client
 from dynastack.core.expressions import Condition
 from dynastack.core.updates import Update
 from dynastack.model.app import App
 from dynastack.model.entity import Entity
+from dynastack.model.partial import Partial
 from dynastack.repository import batch, queries, writes
 from dynastack.repository.batch import BatchProgress
 from dynastack.repository.cursors import DEFAULT_TTL, CursorSealer
@@ -107,8 +108,22 @@ class Repository(Generic[E]):
         view._plans = self._plans.with_owner(owner)
         return view
 
-    def get(self, /, *, consistent: bool = False, **key: Any) -> E | None:
-        """The entity with these key fields, or ``None`` (missing, expired or not in scope)."""
+    @overload
+    def get(self, /, *, consistent: bool = False, fields: None = None, **key: Any) -> E | None: ...
+    @overload
+    def get(
+        self, /, *, consistent: bool = False, fields: Iterable[str], **key: Any
+    ) -> Partial[E] | None: ...
+    def get(
+        self, /, *, consistent: bool = False, fields: Iterable[str] | None = None, **key: Any
+    ) -> E | Partial[E] | None:
+        """The entity with these key fields, or ``None`` (missing, expired or not in scope).
+
+        With ``fields=[...]`` only those fields are read (a projection) and the result is a
+        ``Partial[E]`` holding them, each validated by its declared type.
+        """
+        if fields is not None:
+            return self._run(queries.get_partial(self._plans, key, consistent, fields))
         return self._run(queries.get(self._plans, key, consistent))
 
     def create(self, entity: E, /) -> E:
