@@ -64,8 +64,12 @@ def chunks(values: Sequence[T], size: int) -> Iterator[list[T]]:
         yield list(values[start : start + size])
 
 
-def _identity(plans: EntityPlans[E], key: Mapping[str, Any]) -> ItemIdentity:
+def identity(plans: EntityPlans[E], key: Mapping[str, Any]) -> ItemIdentity:
+    """Which item of the repository's table ``key`` (attribute → value) names."""
     return item_identity(plans.table, wire_key(key))
+
+
+_identity = identity
 
 
 def batch_get(
@@ -81,7 +85,20 @@ def batch_get(
             raise InvalidRequest(f"batch_get: {plans.describe(key)} is asked for twice")
         order[identity] = len(wanted)
         wanted.append(key)
-    found: dict[int, dict[str, Any]] = {}
+    items = yield from get_items(plans, wanted, consistent)
+    found = {order[identity]: item for identity, item in items.items()}
+    now = plans.now()
+    entities = (plans.accept(found[i], now) for i in sorted(found))
+    return [entity for entity in entities if entity is not None]
+
+
+def get_items(
+    plans: EntityPlans[E], wanted: list[dict[str, Any]], consistent: bool
+) -> Script[dict[ItemIdentity, dict[str, Any]]]:
+    """The stored items for primary keys ``wanted`` (attribute → value), by identity: chunks
+    of 100, unprocessed keys retried with backoff. Queries on KEYS_ONLY and INCLUDE indexes
+    fetch their items through this."""
+    found: dict[ItemIdentity, dict[str, Any]] = {}
     for chunk in chunks(wanted, BATCH_GET_MAX):
         op: BatchGetItem | None = BatchGetItem(
             requests={plans.table: KeysAndAttributes(keys=chunk, consistent=consistent)}
@@ -91,7 +108,7 @@ def batch_get(
             result: BatchGetResult = yield Send(op)
             for item in result.responses.get(plans.table, ()):
                 key = {part.attr: item[part.attr] for part in plans.meta.key_parts}
-                found[order[_identity(plans, key)]] = item
+                found[_identity(plans, key)] = item
             op = result.retry
             if op is None:
                 break
@@ -105,9 +122,7 @@ def batch_get(
                     code="ProvisionedThroughputExceededException",
                 )
             yield Sleep(backoff(stalls + 1))
-    now = plans.now()
-    entities = (plans.accept(found[i], now) for i in sorted(found))
-    return [entity for entity in entities if entity is not None]
+    return found
 
 
 @dataclass(frozen=True, slots=True)

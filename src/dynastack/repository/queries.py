@@ -49,6 +49,7 @@ from dynastack.errors import InvalidCursor, InvalidRequest
 from dynastack.model.entity import Entity
 from dynastack.model.meta import TYPE_ATTR, KeyPart
 from dynastack.model.partial import Partial
+from dynastack.repository.batch import get_items, identity
 from dynastack.repository.conditions import SortCondition, eq
 from dynastack.repository.cursors import binding
 from dynastack.repository.page import Page
@@ -88,6 +89,8 @@ class QueryShape:
     position: tuple[str, ...]
     #: what cursors of this query are bound to
     bound_to: bytes
+    #: the index projects KEYS_ONLY or INCLUDE: each page's items are fetched from the table
+    fetch: bool = False
 
     def operation(self, table: str, start: Mapping[str, Any] | None, limit: int | None) -> Query:
         """One Query call from ``start`` asking for at most ``limit`` items."""
@@ -114,12 +117,13 @@ def _index_parts(plans: EntityPlans[E], index: str | None) -> tuple[KeyPart, Key
         raise InvalidRequest(
             f"{plans.name} has no index {index!r}; its indexes are {sorted(meta.indexes)}"
         )
-    if found.projection != "ALL":
-        raise InvalidRequest(
-            f"{plans.name}: index {index!r} projects {found.projection!r}, not ALL; the "
-            "repository returns whole, validated entities, so query an index that projects ALL"
-        )
     return found.pk, found.sk
+
+
+def _fetches(plans: EntityPlans[E], index: str | None) -> bool:
+    """Whether the index holds less than whole items (KEYS_ONLY, INCLUDE): then a query reads
+    keys from the index and the items from the table (one BatchGetItem per Query call)."""
+    return index is not None and plans.meta.indexes[index].projection != "ALL"
 
 
 def _sort_value(plans: EntityPlans[E], part: KeyPart, value: object) -> object:
@@ -234,8 +238,11 @@ def query_shape(
             f"{where}: {sorted(given)} are not part of this key; filter on other fields with "
             "filter=Attr(...)"
         )
+    fetch = _fetches(plans, index)
+    if fetch:
+        _check_fetch(plans, index, where, filter=filter, counting=alive_at is not None)
     filters = [filter] if filter is not None else []
-    if plans.shared:
+    if plans.shared and not fetch:  # fetched items are judged whole, type included
         filters.append(Attr(TYPE_ATTR) == meta.entity_type)
     if alive_at is not None and meta.ttl_field is not None:
         ttl = Attr(plans.attr(meta.ttl_field))
@@ -253,8 +260,26 @@ def query_shape(
     )  # fmt: skip
     return QueryShape(
         index, key_condition, filter_text, ph.names, values, not newest_first, consistent,
-        position, bound,
+        position, bound, fetch,
     )  # fmt: skip
+
+
+def _check_fetch(
+    plans: EntityPlans[E], index: str | None, where: str, *, filter: object, counting: bool
+) -> None:
+    """What a query on a KEYS_ONLY / INCLUDE index cannot do, refused with the reason."""
+    projection = plans.meta.indexes[str(index)].projection
+    if filter is not None:
+        raise InvalidRequest(
+            f"{where}: the index projects {projection!r}, so a filter would see only the "
+            "projected attributes; query an index that projects ALL to filter"
+        )
+    if counting and (plans.shared or plans.meta.ttl_field is not None):
+        why = "other entity types" if plans.shared else "expired items"
+        raise InvalidRequest(
+            f"{where}: the index projects {projection!r}, so a count cannot leave out {why}; "
+            "count on an index that projects ALL"
+        )
 
 
 def get(plans: EntityPlans[E], key: Mapping[str, Any], consistent: bool) -> Script[E | None]:
@@ -304,8 +329,19 @@ def fill(
         result: QueryResult = yield Send(shape.operation(plans.table, start, want))
         made += 1
         last = len(result.items) - 1
+        whole: dict[Any, dict[str, Any]] = {}
+        if shape.fetch and result.items:
+            keys = [{p.attr: raw[p.attr] for p in plans.meta.key_parts} for raw in result.items]
+            whole = yield from get_items(plans, keys, shape.consistent)
         for i, raw in enumerate(result.items):
-            entity = plans.accept(raw, now)
+            item = raw
+            if shape.fetch:
+                key = {p.attr: raw[p.attr] for p in plans.meta.key_parts}
+                found = whole.get(identity(plans, key))
+                if found is None:
+                    continue  # deleted between the index read and the fetch
+                item = found
+            entity = plans.accept(item, now)
             if entity is None:
                 continue
             items.append(entity)
