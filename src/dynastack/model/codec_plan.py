@@ -43,7 +43,7 @@ from dynastack.model import value_encoders
 from dynastack.model.entity import Entity
 from dynastack.model.items import expiry_epoch
 from dynastack.model.markers import Role
-from dynastack.model.meta import TYPE_ATTR, VERSION_ATTR, EntityMeta
+from dynastack.model.meta import TYPE_ATTR, VERSION_ATTR, EntityMeta, KeyPart
 
 __all__ = ["Plan", "plan_for"]
 
@@ -184,6 +184,7 @@ def _encoder(cls: type[Entity], meta: EntityMeta) -> Encoder | None:
         or decorators.model_serializers
         or cls.model_config.get("extra") == "allow"
         or type(meta.entity_type) is not str
+        or any(p.type != "S" for p in _computed_parts(meta))  # the source writes S keys
     ):
         return None
     serialized = {f for d in decorators.field_serializers.values() for f in d.info.fields}
@@ -218,6 +219,13 @@ def _encoder(cls: type[Entity], meta: EntityMeta) -> Encoder | None:
     if any(type(k) is not str or not k for k in source.attributes):
         return None  # encode_item refuses these names; let it say so
     return source.compile(cls.__name__, frozenset(dumped) or None)
+
+
+def _computed_parts(meta: EntityMeta) -> list[KeyPart]:
+    parts = [p for p in meta.key_parts if p.computed]
+    for index in meta.indexes.values():
+        parts += [p for p in (index.pk, index.sk) if p is not None and p.computed]
+    return parts
 
 
 _INLINE: Final[dict[type, str]] = {

@@ -126,10 +126,9 @@ def _fetches(plans: EntityPlans[E], index: str | None) -> bool:
     return index is not None and plans.meta.indexes[index].projection != "ALL"
 
 
-def _sort_value(plans: EntityPlans[E], part: KeyPart, value: object) -> object:
+def _sort_value(plans: EntityPlans[E], part: KeyPart, field: str, value: object) -> object:
     # a bare sort key compares with the field's stored key form (datetime → fixed-width text)
-    assert part.field is not None
-    return part.template.render({part.field: plans.validate(part.field, value)})
+    return part.template.render({field: plans.validate(field, value)})
 
 
 def _sort_condition(
@@ -140,15 +139,16 @@ def _sort_condition(
         if raw_sk is not None:
             raise InvalidRequest(f"{where} has no sort key, so sk= means nothing")
         return None
-    if part.field is not None:  # a bare field is its own attribute
+    if part.template.is_bare:  # a bare field: its own attribute, or a typed copy of it
+        field = part.template.fields[0]
         if raw_sk is not None:
-            raise InvalidRequest(f"{where} sorts by the field {part.field!r}: pass it by name")
-        if part.field not in given:
+            raise InvalidRequest(f"{where} sorts by the field {field!r}: pass it by name")
+        if field not in given:
             return None
-        value = given.pop(part.field)
+        value = given.pop(field)
         cond = value if isinstance(value, SortCondition) else eq(value)
         if cond.op != "begins_with":  # a prefix is stored text already ("2024-01")
-            cond = cond.map(lambda v: _sort_value(plans, part, v))
+            cond = cond.map(lambda v: _sort_value(plans, part, field, v))
         return cond.to_condition(part.attr)
     if raw_sk is not None:
         if any(f in given for f in part.template.fields):
