@@ -12,9 +12,11 @@ list of str, a nested dict, two optional fields (one set, one ``None``) and byte
 
 Contenders, each timed as encode only, decode only and the round trip (µs per item):
 
-* ``dynastack``: ``entity_to_wire`` → ``orjson.dumps`` → ``orjson.loads`` →
-  ``entity_from_wire`` (the model layer's fused codec, equivalent to ``to_item`` →
-  ``encode_item`` and ``decode_item`` → ``from_item``, which is timed too as ``dynastack_plain``);
+* ``dynastack``: ``entity_to_wire`` → ``orjson.dumps`` → ``orjson.loads`` → ``decode_item`` →
+  ``entity_from_item``: the path ``Repository`` runs (writes send the codec's ``WireItem``,
+  which the operation passes on unencoded; reads validate what the operation's parse decoded
+  with ``entity_from_item``). The reference path it equals, ``to_item`` → ``encode_item`` and
+  ``decode_item`` → ``from_item``, is timed too as ``dynastack_plain``;
 * ``boto3``: ``model_dump(mode="python")`` plus the conversions boto3 needs (float → Decimal,
   datetime → ISO text, enum → value), the same keys and marker attributes added, TypeSerializer
   per attribute, ``json.dumps`` with base64 for bytes (as botocore sends blobs); then
@@ -71,7 +73,7 @@ from dynastack.model import (
     from_item,
     to_item,
 )
-from dynastack.model.codec import entity_from_wire, entity_to_wire
+from dynastack.model.codec import entity_from_item, entity_to_wire
 
 
 class DeploymentStatus(enum.Enum):
@@ -343,8 +345,8 @@ def run(endpoint: str, seconds: float, *, warmup: float = 0.0) -> dict[str, floa
     def ours_encode() -> bytes:
         return orjson.dumps(entity_to_wire(entity))
 
-    def ours_decode(text: bytes) -> Deployment:
-        return entity_from_wire(Deployment, orjson.loads(text))
+    def ours_decode(text: bytes) -> Deployment:  # GetItem.parse decodes, plans.accept validates
+        return entity_from_item(Deployment, decode_item(orjson.loads(text)))
 
     def plain_encode() -> bytes:
         return orjson.dumps(encode_item(to_item(entity)))

@@ -89,9 +89,7 @@ class SessionRepository:
         ip_address: str | None = None,
     ) -> SessionToken:
         """Issue a new session for ``user_id`` that expires after ``lifetime``."""
-        # TTL is stored as whole epoch seconds: drop the fraction here, so that the session
-        # returned equals the one read back (dynastack keeps the fraction in the entity)
-        expires = (self._clock() + (lifetime or self.lifetime)).replace(microsecond=0)
+        expires = self._clock() + (lifetime or self.lifetime)
         token = SessionToken(
             user_id=user_id, expires_at=expires, user_agent=user_agent, ip_address=ip_address
         )

@@ -32,9 +32,6 @@ __all__ = ["demo_data", "seed"]
 
 E = TypeVar("E", bound=Entity)
 
-#: items per BatchWriteItem call (DynamoDB's maximum), one progress step each
-BATCH = 25
-
 _REGIONS = ("us-east-1", "eu-west-1", "ap-southeast-1")
 _PIPELINES = ("api", "web", "worker", "infra")
 _STATUSES = tuple(JobStatus)
@@ -94,11 +91,10 @@ def demo_data(count: int, *, now: datetime) -> tuple[list[Agent], list[Job], lis
 
 def _write(repository: Repository[E], label: str, items: list[E], progress: SeedProgress) -> int:
     progress(label, 0, len(items))
-    for start in range(0, len(items), BATCH):
-        chunk = items[start : start + BATCH]
-        repository.batch_write(chunk)
-        progress(label, start + len(chunk), len(items))
-    return len(items)
+    done = repository.batch_write(
+        items, on_progress=lambda p: progress(label, p.written, len(items))
+    )
+    return done.written
 
 
 def seed(

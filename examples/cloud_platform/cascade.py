@@ -53,12 +53,9 @@ from dynastack.errors import ConditionalCheckFailed, VersionConflict
 from dynastack.repository import Repository, UnitOfWork
 from examples.cloud_platform.models import Deployment, DeploymentStatus, LogEntry, Stack
 
-__all__ = ["SWEEP_CHUNK", "Removal", "remove_deployment"]
+__all__ = ["Removal", "remove_deployment"]
 
 E = TypeVar("E", bound=Entity)
-
-#: how many children one batch delete call is given (the framework splits it into 25s)
-SWEEP_CHUNK = 100
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,23 +71,15 @@ class Removal:
 
 
 def _delete_all(repository: Repository[E], deployment_id: str) -> int:
-    """Delete the items of one partition as a consistent query finds them, chunk by chunk, and
-    query again until one finds none; how many were deleted."""
+    """Delete the items of one partition as a consistent query finds them (streamed into the
+    batch deletes), and query again until one finds none; how many were deleted."""
     removed = 0
     while True:
-        found = 0
-        chunk: list[E] = []
-        for item in repository.query_all(deployment_id=deployment_id, consistent=True):
-            chunk.append(item)
-            if len(chunk) == SWEEP_CHUNK:
-                repository.batch_write(deletes=chunk)
-                found, chunk = found + len(chunk), []
-        if chunk:
-            repository.batch_write(deletes=chunk)
-            found += len(chunk)
-        if not found:
+        found = repository.query_all(deployment_id=deployment_id, consistent=True)
+        done = repository.batch_write(deletes=found)
+        if not done.deletes:
             return removed
-        removed += found
+        removed += done.deletes
 
 
 def _in_one_transaction(

@@ -1,10 +1,8 @@
 """Logs and metrics: the two append-only tables of seed 000, both expiring by TTL.
 
-Both tables put a timestamp in the sort key, so a time range is a key condition, not a filter.
-The sort keys are templates with literal text (``TIMESTAMP#{timestamp}#{log_id}``), and a range
-on them is given to the repository as rendered keys: the bounds below are the smallest and
-largest keys an item inside the range can have, rendered by the entity's own template
-(``dynastack.model.key_of``), so the stored form of a datetime is decided in one place.
+Both tables put a timestamp in the sort key, so a time range is a key condition, not a filter:
+the sort keys are templates (``TIMESTAMP#{timestamp}#{log_id}``) and the range is given on the
+``timestamp`` field itself; the repository keeps it inside ``TIMESTAMP#``.
 
 Ranges are inclusive at both ends, like DynamoDB's ``BETWEEN`` and the seed's GraphQL
 ``start_time`` / ``end_time``.
@@ -15,11 +13,8 @@ metric that land on the same microsecond (the metric key has no other part) woul
 
 Example:
     >>> from datetime import UTC, datetime
-    >>> low, high = log_bounds("D1BRV40", datetime(2025, 10, 23, 10, tzinfo=UTC), None)
-    >>> low
-    'TIMESTAMP#2025-10-23T10:00:00.000000Z#00000000-0000-0000-0000-000000000000'
-    >>> high is None
-    True
+    >>> window(datetime(2025, 10, 23, 10, tzinfo=UTC), None).op
+    '>='
 """
 
 from __future__ import annotations
@@ -27,69 +22,31 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
-from uuid import UUID
 
 from dynastack import Attr, Client
 from dynastack.core.expressions import Condition
 from dynastack.errors import ConditionalCheckFailed
-from dynastack.model import key_of
 from dynastack.repository import Page, Repository, SortCondition, between, ge, le
 from examples.cloud_platform.models import LogEntry, LogLevel, Metric
 
-__all__ = ["SAMPLE_ATTEMPTS", "LogRepository", "MetricRepository", "log_bounds", "metric_bounds"]
+__all__ = ["SAMPLE_ATTEMPTS", "LogRepository", "MetricRepository", "window"]
 
 #: how many microseconds ``record_metric`` moves a sample on before it gives up
 SAMPLE_ATTEMPTS = 8
 
-_FIRST_ID = UUID(int=0)
-_LAST_ID = UUID(int=(1 << 128) - 1)
 _MICROSECOND = timedelta(microseconds=1)
 
 Clock = Callable[[], datetime]
 
 
-def _sort_key(entity: type[LogEntry] | type[Metric], values: Mapping[str, Any]) -> str:
-    return str(key_of(entity.__dynastack__, values)["SK"])
-
-
-def log_bounds(
-    deployment_id: str, start: datetime | None, end: datetime | None
-) -> tuple[str | None, str | None]:
-    """The lowest and highest log sort keys from ``start`` to ``end`` (inclusive)."""
-    low = high = None
+def window(start: datetime | None, end: datetime | None) -> SortCondition | None:
+    """The time range from ``start`` to ``end`` (inclusive; either may be open)."""
+    if start is not None and end is not None:
+        return between(start, end)
     if start is not None:
-        low = _sort_key(
-            LogEntry, {"deployment_id": deployment_id, "timestamp": start, "log_id": _FIRST_ID}
-        )
+        return ge(start)
     if end is not None:
-        high = _sort_key(
-            LogEntry, {"deployment_id": deployment_id, "timestamp": end, "log_id": _LAST_ID}
-        )
-    return low, high
-
-
-def metric_bounds(
-    metric_name: str, start: datetime | None, end: datetime | None
-) -> tuple[str | None, str | None]:
-    """The lowest and highest metric sort keys from ``start`` to ``end`` (inclusive)."""
-    low = (
-        None
-        if start is None
-        else _sort_key(Metric, {"metric_name": metric_name, "timestamp": start})
-    )
-    high = (
-        None if end is None else _sort_key(Metric, {"metric_name": metric_name, "timestamp": end})
-    )
-    return low, high
-
-
-def _range(low: str | None, high: str | None) -> SortCondition | None:
-    if low is not None and high is not None:
-        return between(low, high)
-    if low is not None:
-        return ge(low)
-    if high is not None:
-        return le(high)
+        return le(end)
     return None
 
 
@@ -166,10 +123,9 @@ class LogRepository:
             filters.append(Attr("level") == LogLevel(level).value)
         if stack_name is not None:
             filters.append(Attr("stack_name") == stack_name)
-        window = _range(*log_bounds(deployment_id, start, end))
         key: dict[str, Any] = {"deployment_id": deployment_id}
-        if window is not None:
-            key["sk"] = window
+        if (times := window(start, end)) is not None:
+            key["timestamp"] = times
         return self.items.query(
             filter=_all(filters), newest_first=True, limit=limit, cursor=cursor, **key
         )
@@ -185,12 +141,8 @@ class LogRepository:
     ) -> Page[LogEntry]:
         """Pattern 6: every deployment's logs of one level, newest first (LogLevelIndex)."""
         key: dict[str, Any] = {"level": LogLevel(level)}
-        if start is not None and end is not None:
-            key["timestamp"] = between(start, end)
-        elif start is not None:
-            key["timestamp"] = ge(start)
-        elif end is not None:
-            key["timestamp"] = le(end)
+        if (times := window(start, end)) is not None:
+            key["timestamp"] = times
         return self.items.query(
             "LogLevelIndex", newest_first=True, limit=limit, cursor=cursor, **key
         )
@@ -261,5 +213,8 @@ class MetricRepository:
         filters: list[Condition] = [
             Attr("dimensions")[name] == wanted for name, wanted in (dimensions or {}).items()
         ]
-        window = _range(*metric_bounds(metric_name, start, end))
-        return list(self.items.query_all(metric_name=metric_name, sk=window, filter=_all(filters)))
+        return list(
+            self.items.query_all(
+                metric_name=metric_name, timestamp=between(start, end), filter=_all(filters)
+            )
+        )

@@ -30,9 +30,6 @@ DIMENSIONS = 1536
 
 E = TypeVar("E", bound=Entity)
 
-#: items per BatchWriteItem call (DynamoDB's maximum), one progress step each
-BATCH = 25
-
 _NAMES = ("Rex", "Luna", "Max", "Bella", "Rocky", "Daisy", "Zeus", "Nala", "Bruno", "Kira")
 _TOPICS = ("Hip dysplasia screening", "Gait analysis", "Nutrition plan", "Vaccination record")
 _MODELS = ("text-embedding-3-small@2024-01", "text-embedding-3-small@2024-06")
@@ -81,11 +78,10 @@ def demo_data(count: int) -> tuple[list[User], list[Report], list[Embedding]]:
 
 def _write(repository: Repository[E], label: str, items: list[E], progress: SeedProgress) -> int:
     progress(label, 0, len(items))
-    for start in range(0, len(items), BATCH):
-        chunk = items[start : start + BATCH]
-        repository.batch_write(chunk)
-        progress(label, start + len(chunk), len(items))
-    return len(items)
+    done = repository.batch_write(
+        items, on_progress=lambda p: progress(label, p.written, len(items))
+    )
+    return done.written
 
 
 def seed(

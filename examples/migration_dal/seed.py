@@ -204,13 +204,13 @@ def seed(client: Client, *, env: str | None, count: int, progress: SeedProgress)
     users.batch_write(puts=catalogue_users())
     carts = Repository(CartItem, client, env=env)
     orders = Repository(Order, client, env=env)
-    chunk = 25
-    for start in range(0, count, chunk):
-        made = [_buyer(i, products) for i in range(start, min(start + chunk, count))]
-        users.batch_write(puts=[user for user, _, _ in made])
-        carts.batch_write(puts=[cart for _, cart, _ in made])
-        orders.batch_write(puts=[order for _, _, order in made])
-        progress("buyers", start + len(made), count)
+    # streamed: each pass makes the (deterministic) buyers again rather than holding them
+    users.batch_write(puts=(_buyer(i, products)[0] for i in range(count)))
+    carts.batch_write(puts=(_buyer(i, products)[1] for i in range(count)))
+    orders.batch_write(
+        puts=(_buyer(i, products)[2] for i in range(count)),
+        on_progress=lambda p: progress("buyers", p.written, count),
+    )
     return {
         "categories": len(categories),
         "products": len(products),

@@ -243,3 +243,47 @@ async def test_update_and_delete_by_key_check_an_expected_version(kit: Kit) -> N
     assert await repo.get(**key) is None
     with pytest.raises(InvalidRequest, match="no version field"):
         await kit.repo(Counter).update({"name": "c"}, expected_version=1, value=1)
+
+
+async def test_ttl_returned_by_create_and_put_equals_what_reads_back(kit: Kit) -> None:
+    # issue 7 item 15: model_copy skips TTL's validator, so the entity kept microseconds that
+    # the stored epoch seconds lost; the repository now returns what it stored
+    repo = kit.repo(Stack)
+    base = Stack(deployment_id="D1", stack_name="web", environment="prod")
+    fine = datetime(2100, 1, 2, 3, 4, 5, 678901, tzinfo=UTC)
+    created = await repo.create(base.model_copy(update={"expires_at": fine}))
+    assert created.expires_at == fine.replace(microsecond=0)
+    assert await repo.get(deployment_id="D1", stack_name="web", environment="prod") == created
+    later = created.model_copy(update={"expires_at": fine + timedelta(seconds=1)})
+    put = await repo.put(later)
+    assert put.expires_at == (fine + timedelta(seconds=1)).replace(microsecond=0)
+    assert await repo.get(deployment_id="D1", stack_name="web", environment="prod") == put
+
+
+async def test_get_with_fields_reads_a_validated_partial(kit: Kit) -> None:
+    # issue 7 item 16: a projection returns only the fields asked for, typed by the entity's
+    # own field types, hidden exactly as a whole read (other type, TTL passed, other owner)
+    clock = Clock(datetime(2024, 1, 15, 10, 30, tzinfo=UTC))
+    repo = kit.repo(Deployment, clock=clock)
+    await repo.create(deployment(cost=Decimal("9.99"), status=Status.DEPLOYED))
+    part = await repo.get(fields=["status", "cost", "created_at"], deployment_id="D000001")
+    assert part is not None
+    assert (part.status, part.cost, part.created_at) == (
+        Status.DEPLOYED,
+        Decimal("9.99"),
+        clock.now,
+    )
+    assert part.fields == ("status", "cost", "created_at")
+    with pytest.raises(AttributeError, match="not 'organization': add it to fields="):
+        _ = part.organization
+    assert await repo.get(fields=["status"], deployment_id="D000009") is None
+    assert await repo.for_owner("bob").get(fields=["status"], deployment_id="D000001") is None
+    with pytest.raises(InvalidRequest, match="has no fields \\['nope'\\]"):
+        await repo.get(fields=["nope"], deployment_id="D000001")
+    stacks = kit.repo(Stack, clock=clock)
+    past = clock.now - timedelta(seconds=1)
+    await stacks.create(Stack(deployment_id="D1", stack_name="a", environment="b", expires_at=past))
+    assert (
+        await stacks.get(fields=["size"], deployment_id="D1", stack_name="a", environment="b")
+        is None
+    )

@@ -21,7 +21,7 @@ from dynastack.core.expressions import Placeholders, compile
 from dynastack.core.operations import DeleteItem, PutItem, UpdateItem
 from dynastack.core.retry import RetryPolicy
 from dynastack.core.steps import Script, Send, Sleep, arun, run
-from dynastack.core.values import encode_item
+from dynastack.core.values import decode_item, encode_item
 from dynastack.errors import (
     ConditionalCheckFailed,
     ConfigurationError,
@@ -104,7 +104,8 @@ def test_a_resend_that_finds_another_writer_is_a_version_conflict() -> None:
 def test_a_create_resent_after_a_lost_reply_is_not_already_exists() -> None:
     plan = create_plan(ACCOUNTS, Account(account_id="a", balance=5))
     assert plan.item is not None
-    send, sent = scripted(TransportError("lost"), failed_with(dict(plan.item)))
+    # plan.item is the wire item (the codec's output): the old item is what it decodes to
+    send, sent = scripted(TransportError("lost"), failed_with(decode_item(plan.item)))
     assert run(perform(plan, RESENDS), send=send, sleep=no_sleep) == plan.stored
     assert isinstance(sent[0], PutItem)
     send, _ = scripted(failed_with(stored_account(1, "other")))

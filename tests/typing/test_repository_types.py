@@ -12,7 +12,7 @@ from typing import assert_type
 
 from dynastack.client import AsyncClient, Client
 from dynastack.core.updates import Update
-from dynastack.model import Entity, Key, Owner, Version
+from dynastack.model import Entity, Key, Owner, Partial, Version
 from dynastack.repository import (
     AsyncRepository,
     BackfillReport,
@@ -37,6 +37,7 @@ def check_sync(client: Client) -> None:
     repo = Repository(TypedDeployment, client, env="dev")
     assert_type(repo, Repository[TypedDeployment])
     assert_type(repo.get(deployment_id="D1"), TypedDeployment | None)
+    assert_type(repo.get(fields=["status"], deployment_id="D1"), Partial[TypedDeployment] | None)
     made = repo.create(TypedDeployment(deployment_id="D1", organization="o", created_by="a"))
     assert_type(made, TypedDeployment)
     assert_type(repo.put(made), TypedDeployment)
@@ -64,6 +65,9 @@ async def check_async(client: AsyncClient) -> None:
     repo = AsyncRepository(TypedDeployment, client)
     assert_type(repo, AsyncRepository[TypedDeployment])
     assert_type(await repo.get(deployment_id="D1"), TypedDeployment | None)
+    assert_type(
+        await repo.get(fields=["status"], deployment_id="D1"), Partial[TypedDeployment] | None
+    )
     made = await repo.create(TypedDeployment(deployment_id="D1", organization="o", created_by="a"))
     assert_type(made, TypedDeployment)
     assert_type(await repo.update(made, organization="p"), TypedDeployment)

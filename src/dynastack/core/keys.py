@@ -146,6 +146,36 @@ class KeyTemplate:
             parts.append(self._field_text(text, value))
         return "".join(parts)
 
+    def text(self, field: str, value: object) -> str:
+        """``field``'s text inside this template (what ``render`` writes for it).
+
+        >>> KeyTemplate("N#{n}#{m}").text("n", 7)
+        '7'
+        """
+        if field not in self.fields:
+            raise InvalidRequest(f"key template {self.template!r} has no field {field!r}")
+        return _text(self, field, value)
+
+    def around(self, field: str, values: Mapping[str, object]) -> tuple[str, str | None]:
+        """What surrounds ``field``: the rendering before it (its earlier fields taken from
+        ``values``) and the literal text right after it (``None`` when it ends the template).
+        Key ranges on one field of a template (``core.key_ranges``) are built from these.
+
+        >>> KeyTemplate("ORDER#{at}#{order_id}").around("at", {})
+        ('ORDER#', '#')
+        >>> KeyTemplate("R#{region}#{at}").around("at", {"region": "eu"})
+        ('R#eu#', None)
+        """
+        if field not in self.fields:
+            raise InvalidRequest(f"key template {self.template!r} has no field {field!r}")
+        parts: list[str] = []
+        for position, (is_field, text) in enumerate(self._segments):
+            if is_field and text == field:
+                after = self._segments[position + 1 :]
+                return "".join(parts), (after[0][1] if after else None)
+            parts.append(_text(self, text, self._value(values, text)) if is_field else text)
+        raise AssertionError("unreachable: the field is in the template")  # pragma: no cover
+
     def parse(self, rendered: str) -> dict[str, str]:
         """Field texts back from a rendered key, taking the first split (for a key rendered
         here, the only one; a key written by other tools may have others).

@@ -62,6 +62,7 @@ __all__ = [
     "NUMBER_MAX_EXPONENT",
     "NUMBER_MIN_EXPONENT",
     "NUMBER_MIN_POSITIVE",
+    "WireItem",
     "decode",
     "decode_item",
     "encode",
@@ -378,12 +379,27 @@ def encode(value: object) -> dict[str, Any]:
         raise _error(failure, "value") from None
 
 
+class WireItem(dict[str, dict[str, Any]]):
+    """An item already encoded as AttributeValues, such as the entity codec's output
+    (``model/codec.py``): ``encode_item`` hands it over unchanged, so an entity is encoded once,
+    by its codec, on its way into a PutItem, a batch or a transaction.
+
+    >>> item = WireItem(pk={"S": "USER#1"})
+    >>> encode_item(item) is item
+    True
+    """
+
+    __slots__ = ()
+
+
 def encode_item(item: Mapping[str, object]) -> dict[str, dict[str, Any]]:
     """Encode a whole item; errors name the attribute path, like ``items[3].price``.
 
     >>> encode_item({"pk": "USER#1", "age": 42})
     {'pk': {'S': 'USER#1'}, 'age': {'N': '42'}}
     """
+    if type(item) is WireItem:
+        return item
     try:
         out: dict[str, dict[str, Any]] = _enc_map(item, _ATTR_LEVEL - 1)["M"]
     except _Failure as failure:

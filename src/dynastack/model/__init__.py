@@ -6,6 +6,7 @@ from dynastack.model.entity import Entity
 from dynastack.model.items import from_item, key_of, to_item
 from dynastack.model.markers import TTL, CreatedAt, Owner, Role, UpdatedAt, Version, auto_now
 from dynastack.model.meta import EntityMeta, IndexMeta, KeyPart
+from dynastack.model.partial import Partial
 from dynastack.model.tablespec import AttributeSpec, IndexSpec, TableSpec
 
 __all__ = [
@@ -21,6 +22,7 @@ __all__ = [
     "Key",
     "KeyPart",
     "Owner",
+    "Partial",
     "Projection",
     "Role",
     "Table",

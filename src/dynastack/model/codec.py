@@ -1,4 +1,9 @@
-"""Entity ⇄ wire item in one pass: the repository's hot path, equal to the two-step reference.
+"""Entity ⇄ wire item in one pass: the repository's one path, equal to the two-step reference.
+
+The repository writes every entity with ``entity_to_wire`` (create, put, batch_write, unit of
+work puts, backfill), whose ``WireItem`` the operations send unencoded, and builds every
+entity it reads with ``entity_from_item`` from what the operation decoded; ``bench/entity.py``
+times exactly that pair.
 
 Why: the reference path, ``encode_item(to_item(e))`` and ``from_item(cls, decode_item(w))``,
 walks every item twice (``model_dump`` builds a dict that the codec walks again) and dispatches
@@ -48,12 +53,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, TypeVar
 
-from dynastack.core.values import decode_item, encode_item
+from dynastack.core.values import WireItem, decode_item, encode_item
 from dynastack.model.codec_plan import Plan, plan_for
 from dynastack.model.entity import Entity
 from dynastack.model.items import from_item, to_item
 
-__all__ = ["entity_from_wire", "entity_to_wire"]
+__all__ = ["entity_from_item", "entity_from_wire", "entity_to_wire"]
 
 E = TypeVar("E", bound=Entity)
 
@@ -70,7 +75,7 @@ def _plan(cls: type[Entity]) -> Plan | None:
     return plan
 
 
-def entity_to_wire(entity: Entity) -> dict[str, dict[str, Any]]:
+def entity_to_wire(entity: Entity) -> WireItem:
     """The wire item (AttributeValues) that stores ``entity``: ``encode_item(to_item(entity))``.
 
     >>> from dynastack.model import Entity, Key
@@ -79,6 +84,8 @@ def entity_to_wire(entity: Entity) -> dict[str, dict[str, Any]]:
     ...     pin_id: str
     >>> entity_to_wire(Pin(pin_id="p1"))
     {'pin_id': {'S': 'p1'}, 'PK': {'S': 'PIN#p1'}, '_type': {'S': 'Pin'}}
+
+    The result is a ``WireItem``: operations send it as it is (``encode_item`` passes it on).
     """
     plan = _PLANS.get(type(entity)) or _plan(type(entity))
     if plan is not None and plan.encode is not None:
@@ -86,7 +93,7 @@ def entity_to_wire(entity: Entity) -> dict[str, dict[str, Any]]:
             return plan.encode(entity)
         except Exception:  # noqa: S110 - the reference path raises the canonical error
             pass
-    return encode_item(to_item(entity))
+    return WireItem(encode_item(to_item(entity)))
 
 
 def entity_from_wire(cls: type[E], wire_item: Mapping[str, Mapping[str, Any]]) -> E:
@@ -102,9 +109,22 @@ def entity_from_wire(cls: type[E], wire_item: Mapping[str, Mapping[str, Any]]) -
     >>> entity_from_wire(Bin, {"bin_id": {"S": "b1"}, "size": {"N": "12"}})
     Bin(bin_id='b1', size=12)
     """
-    data = decode_item(wire_item)
+    return entity_from_item(cls, decode_item(wire_item))
+
+
+def entity_from_item(cls: type[E], item: Mapping[str, Any]) -> E:
+    """The validated entity for an item the operations already decoded (``GetItem.parse``
+    and the other results decode as they parse): the read half of the repository's path.
+
+    >>> from dynastack.model import Entity, Key
+    >>> class Cup(Entity, table="cups-codec-doc"):
+    ...     __key__ = Key(pk="CUP#{cup_id}")
+    ...     cup_id: str
+    >>> entity_from_item(Cup, {"PK": "CUP#c1", "cup_id": "c1", "_type": "Cup"})
+    Cup(cup_id='c1')
+    """
     plan = _PLANS.get(cls) or _plan(cls)
     if plan is None or not plan.validate_directly:
-        return from_item(cls, data)
-    validated: E = cls.__pydantic_validator__.validate_python(data)  # model_validate's call
+        return from_item(cls, item)
+    validated: E = cls.__pydantic_validator__.validate_python(item)  # model_validate's call
     return validated

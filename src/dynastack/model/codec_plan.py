@@ -38,15 +38,16 @@ from pydantic.fields import FieldInfo
 from pydantic_core import SchemaSerializer
 
 from dynastack.core.keys import KeyTemplate
+from dynastack.core.values import WireItem
 from dynastack.model import value_encoders
 from dynastack.model.entity import Entity
 from dynastack.model.items import expiry_epoch
 from dynastack.model.markers import Role
-from dynastack.model.meta import TYPE_ATTR, VERSION_ATTR, EntityMeta
+from dynastack.model.meta import TYPE_ATTR, VERSION_ATTR, EntityMeta, KeyPart
 
 __all__ = ["Plan", "plan_for"]
 
-Encoder = Callable[[Entity], dict[str, dict[str, Any]]]
+Encoder = Callable[[Entity], WireItem]
 
 # --- which fields are plain --------------------------------------------------------------
 
@@ -187,6 +188,7 @@ def _encoder(cls: type[Entity], meta: EntityMeta) -> Encoder | None:
         or decorators.model_serializers
         or cls.model_config.get("extra") == "allow"
         or type(meta.entity_type) is not str
+        or any(p.type != "S" for p in _computed_parts(meta))  # the source writes S keys
     ):
         return None
     serialized = {f for d in decorators.field_serializers.values() for f in d.info.fields}
@@ -223,6 +225,13 @@ def _encoder(cls: type[Entity], meta: EntityMeta) -> Encoder | None:
     return source.compile(cls.__name__, frozenset(dumped) or None)
 
 
+def _computed_parts(meta: EntityMeta) -> list[KeyPart]:
+    parts = [p for p in meta.key_parts if p.computed]
+    for index in meta.indexes.values():
+        parts += [p for p in (index.pk, index.sk) if p is not None and p.computed]
+    return parts
+
+
 _INLINE: Final[dict[type, str]] = {
     str: '{{"S": v}}',
     bool: '{{"BOOL": v}}',
@@ -244,7 +253,12 @@ class _Source:
         self.names: dict[str, Any] = {
             name: getattr(value_encoders, name) for name in value_encoders.__all__
         }
-        self.names.update(expiry_epoch=expiry_epoch, TYPE_ATTR=TYPE_ATTR, VERSION_ATTR=VERSION_ATTR)
+        self.names.update(
+            expiry_epoch=expiry_epoch,
+            TYPE_ATTR=TYPE_ATTR,
+            VERSION_ATTR=VERSION_ATTR,
+            WireItem=WireItem,
+        )
         self.attributes: list[Any] = []
 
     def _const(self, value: Any) -> str:
@@ -302,7 +316,11 @@ class _Source:
             self.lines.append(f'out[VERSION_ATTR] = {{"N": {self._const(str(schema_version))}}}')
 
     def compile(self, owner: str, include: frozenset[str] | None) -> Encoder:
-        head = ["def encode_entity(entity):", "    values = entity.__dict__", "    out = {}"]
+        head = [
+            "def encode_entity(entity):",
+            "    values = entity.__dict__",
+            "    out = WireItem()",
+        ]
         if include is not None:  # model_dump's own call, restricted to these fields
             self.names.update(include=include)
             head.append(

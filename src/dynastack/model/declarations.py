@@ -40,12 +40,18 @@ _TABLE_NAME = re.compile(r"^[A-Za-z0-9_.\-]{3,255}$")
 
 @dataclass(frozen=True, slots=True)
 class Key:
-    """The primary key: a partition-key template and an optional sort-key template."""
+    """The primary key: a partition-key template and an optional sort-key template.
+
+    A template with text is stored under ``pk_attr``/``sk_attr`` (``PK``/``SK`` unless given).
+    A bare field (``pk="email"``) is its own attribute, unless ``pk_attr`` is given: then the
+    key attribute is a typed copy of the field (``PK`` = the email, and ``email`` as well),
+    written on every put and never set by hand, as a migration contract may require.
+    """
 
     pk: str
     sk: str | None = None
-    pk_attr: str = "PK"
-    sk_attr: str = "SK"
+    pk_attr: str | None = None
+    sk_attr: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +60,8 @@ class Index:
 
     ``local=True`` declares an LSI: it shares the table's partition key, so only ``sk`` is
     given. ``projection`` is ``"ALL"``, ``"KEYS_ONLY"`` or a tuple of extra attributes.
+    ``pk_attr``/``sk_attr`` name the key attributes; for a bare field they make the index key a
+    typed copy of the field under that name (``GSI1PK`` = ``category_id``), as for ``Key``.
     """
 
     name: str

@@ -102,8 +102,10 @@ def compile_entity(
                 f"{name} is at schema_version {schema_version} but has no __upgrades__[{version}]",
             )
     roles = _roles(cls)
-    pk = _part(cls, key.pk, key.pk_attr, where="__key__.pk", required=True)
-    sk = None if key.sk is None else _part(cls, key.sk, key.sk_attr, "__key__.sk", True)
+    pk = _part(cls, key.pk, key.pk_attr or "PK", "__key__.pk", True, named=key.pk_attr)
+    sk = None
+    if key.sk is not None:
+        sk = _part(cls, key.sk, key.sk_attr or "SK", "__key__.sk", True, named=key.sk_attr)
     indexes: dict[str, IndexMeta] = {}
     for index in cls.__indexes__:
         if not isinstance(index, Index):
@@ -163,14 +165,20 @@ def _index(cls: type[Entity], index: Index, table_pk: KeyPart) -> IndexMeta:
     else:
         if index.pk is None:
             raise DefinitionError("INDEX_NO_PK", f"{cls.__name__}: {where} needs a pk")
-        pk = _part(cls, index.pk, index.pk_attr or f"{index.name}PK", f"{where}.pk", False)
+        attr = index.pk_attr or f"{index.name}PK"
+        pk = _part(cls, index.pk, attr, f"{where}.pk", False, named=index.pk_attr)
     sk = None
     if index.sk is not None:
-        sk = _part(cls, index.sk, index.sk_attr or f"{index.name}SK", f"{where}.sk", False)
+        attr = index.sk_attr or f"{index.name}SK"
+        sk = _part(cls, index.sk, attr, f"{where}.sk", False, named=index.sk_attr)
     return IndexMeta(index.name, pk, sk, index.local, index.projection)
 
 
-def _part(cls: type[Entity], spec: str, attr: str, where: str, required: bool) -> KeyPart:
+def _part(
+    cls: type[Entity], spec: str, attr: str, where: str, required: bool, *, named: str | None
+) -> KeyPart:
+    """``named``: the attribute the declaration gave explicitly (a bare field is then copied
+    into it, keeping its own attribute too)."""
     fields = cls.model_fields
     if not isinstance(spec, str) or not spec:
         raise DefinitionError("KEY_TEMPLATE_SYNTAX", f"{cls.__name__}.{where} is {spec!r}")
@@ -190,9 +198,11 @@ def _part(cls: type[Entity], spec: str, attr: str, where: str, required: bool) -
     if template.is_bare:
         field_name = template.fields[0]
         info = fields[field_name]
-        return KeyPart(
-            info.alias or field_name, template, _scalar(cls, field_name, info), field_name
-        )
+        own = info.alias or field_name
+        kind = _scalar(cls, field_name, info)
+        if named is not None and named != own:
+            return KeyPart(named, template, kind, None)  # a typed copy under its own name
+        return KeyPart(own, template, kind, field_name)
     return KeyPart(attr, template, "S", None)
 
 

@@ -20,6 +20,7 @@ Example:
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, TypeVar
@@ -28,7 +29,7 @@ from dynastack.errors import EncodingError
 from dynastack.model.entity import Entity
 from dynastack.model.meta import TYPE_ATTR, VERSION_ATTR, EntityMeta, KeyPart
 
-__all__ = ["expiry_epoch", "from_item", "key_of", "render_part", "to_item"]
+__all__ = ["expiry_epoch", "from_item", "key_of", "render_part", "stored_ttl", "to_item"]
 
 E = TypeVar("E", bound=Entity)
 
@@ -65,8 +66,32 @@ def expiry_epoch(value: Any) -> int | None:
     if isinstance(value, datetime):
         if value.tzinfo is None:
             raise EncodingError("a TTL datetime must be timezone-aware")
-        return int(value.timestamp())
+        # floor, not int(): before 1970 int() would round up, away from what reads back
+        return math.floor(value.timestamp())
     return int(value)
+
+
+def stored_ttl(meta: EntityMeta, entity: Entity) -> dict[str, Any]:
+    """The TTL field as it reads back (whole seconds), when ``entity`` holds more precision.
+
+    ``TTL[...]`` truncates on validation, but ``model_copy(update=...)``, ``model_construct``
+    and a role given as ``Annotated[datetime, Role.TTL]`` skip that; a write returns the
+    entity as stored, so the repository applies this to every entity it writes.
+
+    >>> from dynastack.model import Entity, Key
+    >>> class Plain(Entity, table="plain-items-doc"):
+    ...     __key__ = Key(pk="P#{p}")
+    ...     p: str
+    >>> stored_ttl(Plain.__dynastack__, Plain(p="x"))  # no TTL field: nothing to change
+    {}
+    """
+    field = meta.ttl_field
+    if field is None:
+        return {}
+    value = entity.__dict__.get(field)
+    if isinstance(value, datetime) and value.microsecond:
+        return {field: value.replace(microsecond=0)}
+    return {}
 
 
 def to_item(entity: Entity) -> dict[str, Any]:

@@ -8,6 +8,7 @@ docs/pagination.md, docs/locking.md, docs/owner-scope.md and docs/evolution.md.
 
 from dynastack.repository.async_repository import AsyncRepository
 from dynastack.repository.backfill import BackfillReport, abackfill, backfill
+from dynastack.repository.batch import BatchProgress
 from dynastack.repository.conditions import (
     SortCondition,
     begins_with,
@@ -25,6 +26,7 @@ from dynastack.repository.unit_of_work import UnitOfWork
 __all__ = [
     "AsyncRepository",
     "BackfillReport",
+    "BatchProgress",
     "Page",
     "Repository",
     "SortCondition",

@@ -30,9 +30,9 @@ from __future__ import annotations
 
 import asyncio
 import copy
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
+from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from datetime import datetime
-from typing import Any, Generic, Self, TypeVar
+from typing import Any, Generic, Self, TypeVar, overload
 
 from dynastack.client.async_client import AsyncClient
 from dynastack.core.expressions import Condition
@@ -40,7 +40,9 @@ from dynastack.core.steps import Script, arun
 from dynastack.core.updates import Update
 from dynastack.model.app import App
 from dynastack.model.entity import Entity
+from dynastack.model.partial import Partial
 from dynastack.repository import batch, queries, writes
+from dynastack.repository.batch import BatchProgress
 from dynastack.repository.cursors import DEFAULT_TTL, CursorSealer
 from dynastack.repository.page import Page
 from dynastack.repository.plans import EntityPlans, check_segments, table_name_for
@@ -104,8 +106,24 @@ class AsyncRepository(Generic[E]):
         view._plans = self._plans.with_owner(owner)
         return view
 
-    async def get(self, /, *, consistent: bool = False, **key: Any) -> E | None:
-        """The entity with these key fields, or ``None`` (missing, expired or not in scope)."""
+    @overload
+    async def get(
+        self, /, *, consistent: bool = False, fields: None = None, **key: Any
+    ) -> E | None: ...
+    @overload
+    async def get(
+        self, /, *, consistent: bool = False, fields: Iterable[str], **key: Any
+    ) -> Partial[E] | None: ...
+    async def get(
+        self, /, *, consistent: bool = False, fields: Iterable[str] | None = None, **key: Any
+    ) -> E | Partial[E] | None:
+        """The entity with these key fields, or ``None`` (missing, expired or not in scope).
+
+        With ``fields=[...]`` only those fields are read (a projection) and the result is a
+        ``Partial[E]`` holding them, each validated by its declared type.
+        """
+        if fields is not None:
+            return await self._run(queries.get_partial(self._plans, key, consistent, fields))
         return await self._run(queries.get(self._plans, key, consistent))
 
     async def create(self, entity: E, /) -> E:
@@ -269,12 +287,37 @@ class AsyncRepository(Generic[E]):
         return await self._run(batch.batch_get(self._plans, keys, consistent))
 
     async def batch_write(
-        self, puts: Iterable[E] = (), deletes: Iterable[E | Mapping[str, Any]] = ()
-    ) -> None:
-        """Unconditional bulk puts and deletes; chunks of 25, unprocessed writes retried,
-        an item named twice refused. Not available in an owner scope."""
-        await self._run(batch.batch_write(self._plans, puts, deletes))
+        self,
+        puts: Iterable[E] | AsyncIterable[E] = (),
+        deletes: Iterable[E | Mapping[str, Any]] | AsyncIterable[E | Mapping[str, Any]] = (),
+        *,
+        on_progress: Callable[[BatchProgress], object] | None = None,
+    ) -> BatchProgress:
+        """Unconditional bulk puts, then deletes, streamed from iterables or async iterables
+        (consumed as requests go: 25 writes or 16 MB each); unprocessed writes are retried,
+        ``on_progress`` hears after every request, the last write of an item wins. Not
+        available in an owner scope."""
+        writer = batch.BatchWriter(self._plans, on_progress)
+        async for entity in _each(puts):
+            if (due := writer.put(entity)) is not None:
+                await self._run(writer.send(due))
+        async for target in _each(deletes):
+            if (due := writer.delete(target)) is not None:
+                await self._run(writer.send(due))
+        if (due := writer.finish()) is not None:
+            await self._run(writer.send(due))
+        return writer.progress
 
     def __repr__(self) -> str:
         scope = "" if self.owner is None else f", owner={self.owner!r}"
         return f"AsyncRepository({self.entity.__name__}, table={self.table_name!r}{scope})"
+
+
+async def _each(values: Iterable[T] | AsyncIterable[T]) -> AsyncIterator[T]:
+    """The items of a sync or an async iterable, one at a time (never collected)."""
+    if isinstance(values, AsyncIterable):
+        async for value in values:
+            yield value
+    else:
+        for value in values:
+            yield value

@@ -42,8 +42,9 @@ from dynastack.core.steps import Script, Send, arun, run
 from dynastack.core.values import decode_item, encode_item
 from dynastack.errors import ConditionalCheckFailed, InvalidRequest
 from dynastack.model.app import App
+from dynastack.model.codec import entity_from_item, entity_to_wire
 from dynastack.model.entity import Entity
-from dynastack.model.items import from_item, key_of, to_item
+from dynastack.model.items import key_of
 from dynastack.model.meta import TYPE_ATTR, VERSION_ATTR, WRITE_TOKEN_ATTR
 from dynastack.repository.plans import (
     EntityPlans,
@@ -179,10 +180,10 @@ def _filter(plans: EntityPlans[Any]) -> tuple[str, dict[str, str], dict[str, obj
 
 
 def _rewrite_plan(plans: EntityPlans[E], raw: dict[str, Any]) -> WritePlan[E]:
-    entity = from_item(plans.cls, raw)
-    item = to_item(entity)
+    entity = entity_from_item(plans.cls, raw)  # upgraded on the way, as every read
+    item = entity_to_wire(entity)
     token = new_token()
-    item[WRITE_TOKEN_ATTR] = token
+    item[WRITE_TOKEN_ATTR] = {"S": token}
     marker, written = Attr(VERSION_ATTR), Attr(WRITE_TOKEN_ATTR)
     same_marker = marker.not_exists() if VERSION_ATTR not in raw else marker == raw[VERSION_ATTR]
     old_token = raw.get(WRITE_TOKEN_ATTR)

@@ -5,8 +5,14 @@ DynamoDB processes a batch partially under load and says so (``UnprocessedKeys``
 injected faults (R6, R7). Each chunk (100 keys, 25 writes) is sent, and whatever comes back
 unprocessed is sent again after a jittered backoff that grows only while no progress is made,
 until everything is done or ``MAX_STALLS`` rounds in a row processed nothing (then ``Throttled``
-says how many were left). A key or item named twice is refused before anything is sent
+says how many were left). ``batch_get`` refuses a key asked twice before anything is sent
 (``InvalidRequest``), because DynamoDB would reject the whole batch for it.
+
+``batch_write`` streams (``BatchWriter``): it takes any iterable (or async iterable, on the
+async shell) and holds only the request it is filling, sent when it has 25 writes or its JSON
+would pass 16 MB. An item named again while its first write is still in the request being
+filled starts the next request instead, so writes apply in the order given and the last one
+wins. ``on_progress`` receives a ``BatchProgress`` after every request.
 
 Batch writes are unconditional by nature: no version check, no owner condition. They are
 meant for bulk loads and clean-ups, and they are refused in an owner scope.
@@ -18,10 +24,12 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from typing import Any, TypeVar
+import json
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import Any, Generic, TypeVar
 
-from dynastack.core.limits import BATCH_GET_MAX, BATCH_WRITE_MAX
+from dynastack.core.limits import BATCH_GET_MAX, BATCH_WRITE_MAX, BATCH_WRITE_MAX_BYTES, item_size
 from dynastack.core.operations import (
     BatchGetItem,
     BatchGetResult,
@@ -36,12 +44,13 @@ from dynastack.core.operations.fields import ItemIdentity, item_identity, wire_k
 from dynastack.core.retry import backoff
 from dynastack.core.steps import Script, Send, Sleep
 from dynastack.errors import InvalidRequest, Throttled
+from dynastack.model.codec import entity_to_wire
 from dynastack.model.entity import Entity
-from dynastack.model.items import key_of, to_item
+from dynastack.model.items import key_of
 from dynastack.model.meta import WRITE_TOKEN_ATTR
 from dynastack.repository.plans import EntityPlans, new_token
 
-__all__ = ["MAX_STALLS", "batch_get", "batch_write", "chunks"]
+__all__ = ["MAX_STALLS", "BatchProgress", "BatchWriter", "batch_get", "batch_write", "chunks"]
 
 E = TypeVar("E", bound=Entity)
 T = TypeVar("T")
@@ -56,8 +65,12 @@ def chunks(values: Sequence[T], size: int) -> Iterator[list[T]]:
         yield list(values[start : start + size])
 
 
-def _identity(plans: EntityPlans[E], key: Mapping[str, Any]) -> ItemIdentity:
+def identity(plans: EntityPlans[E], key: Mapping[str, Any]) -> ItemIdentity:
+    """Which item of the repository's table ``key`` (attribute → value) names."""
     return item_identity(plans.table, wire_key(key))
+
+
+_identity = identity
 
 
 def batch_get(
@@ -73,7 +86,20 @@ def batch_get(
             raise InvalidRequest(f"batch_get: {plans.describe(key)} is asked for twice")
         order[identity] = len(wanted)
         wanted.append(key)
-    found: dict[int, dict[str, Any]] = {}
+    items = yield from get_items(plans, wanted, consistent)
+    found = {order[identity]: item for identity, item in items.items()}
+    now = plans.now()
+    entities = (plans.accept(found[i], now) for i in sorted(found))
+    return [entity for entity in entities if entity is not None]
+
+
+def get_items(
+    plans: EntityPlans[E], wanted: list[dict[str, Any]], consistent: bool
+) -> Script[dict[ItemIdentity, dict[str, Any]]]:
+    """The stored items for primary keys ``wanted`` (attribute → value), by identity: chunks
+    of 100, unprocessed keys retried with backoff. Queries on KEYS_ONLY and INCLUDE indexes
+    fetch their items through this."""
+    found: dict[ItemIdentity, dict[str, Any]] = {}
     for chunk in chunks(wanted, BATCH_GET_MAX):
         op: BatchGetItem | None = BatchGetItem(
             requests={plans.table: KeysAndAttributes(keys=chunk, consistent=consistent)}
@@ -83,7 +109,7 @@ def batch_get(
             result: BatchGetResult = yield Send(op)
             for item in result.responses.get(plans.table, ()):
                 key = {part.attr: item[part.attr] for part in plans.meta.key_parts}
-                found[order[_identity(plans, key)]] = item
+                found[_identity(plans, key)] = item
             op = result.retry
             if op is None:
                 break
@@ -97,68 +123,174 @@ def batch_get(
                     code="ProvisionedThroughputExceededException",
                 )
             yield Sleep(backoff(stalls))  # the client's backoff formula (core/retry.py)
-    now = plans.now()
-    entities = (plans.accept(found[i], now) for i in sorted(found))
-    return [entity for entity in entities if entity is not None]
+    return found
+
+
+@dataclass(frozen=True, slots=True)
+class BatchProgress:
+    """How far a ``batch_write`` has come: writes DynamoDB acknowledged, requests sent, and
+    writes sent again because they came back unprocessed."""
+
+    puts: int = 0
+    deletes: int = 0
+    requests: int = 0
+    resent: int = 0
+
+    @property
+    def written(self) -> int:
+        """Puts and deletes acknowledged so far."""
+        return self.puts + self.deletes
+
+
+#: what one request's JSON may hold besides its writes ({"RequestItems": {table: [...]}})
+_ENVELOPE_BYTES = 64 * 1024
+#: a write whose bound is below this is counted by its bound, else by its exact JSON length;
+#: 25 of them cannot pass the request limit
+_CHEAP_BOUND_MAX = (BATCH_WRITE_MAX_BYTES - _ENVELOPE_BYTES) // BATCH_WRITE_MAX
+
+
+def _request_bytes(write: WriteRequest, wire: Mapping[str, Any]) -> int:
+    """An upper bound of what ``write`` adds to the request's JSON, exact when it is large.
+
+    DynamoDB's item size counts a value's payload and about a byte of structure; its JSON can
+    be larger (``{"S":""}`` for an empty string, ``\\u0001`` for a control character), at most
+    about 10x. Only an item whose bound could matter is serialised to be measured.
+    """
+    bound = 12 * item_size(wire) + 1024
+    if bound <= _CHEAP_BOUND_MAX:
+        return bound
+    kind = "PutRequest" if isinstance(write, PutRequest) else "DeleteRequest"
+    body = {kind: {"Item" if kind == "PutRequest" else "Key": wire}}
+    return len(json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()) + 2
+
+
+class BatchWriter(Generic[E]):
+    """A streamed batch write: writes are added one by one and leave in full requests.
+
+    Nothing holds more than the request being filled (25 writes, 16 MB of JSON): ``put`` and
+    ``delete`` return the request to send *before* the write is added when the write does not
+    fit, or when it names an item already in the request (DynamoDB refuses such a request; a
+    new one keeps the writes in order, so the later write wins). ``send`` is the step script
+    of one request, retrying what comes back unprocessed; ``progress`` counts as it goes and
+    ``on_progress`` hears of every request done.
+    """
+
+    def __init__(
+        self, plans: EntityPlans[E], on_progress: Callable[[BatchProgress], object] | None
+    ) -> None:
+        if plans.owner is not None:
+            raise InvalidRequest(
+                f"{plans.name}: batch writes are unconditional and cannot enforce an owner "
+                "scope; use create/put/update/delete or a UnitOfWork"
+            )
+        self.plans = plans
+        self.on_progress = on_progress
+        self.progress = BatchProgress()
+        self._stamp = plans.clock()
+        self._token = new_token()
+        self._key_names = {plans.table: [part.attr for part in plans.meta.key_parts]}
+        self._pending: list[WriteRequest] = []
+        self._identities: set[ItemIdentity] = set()
+        self._bytes = _ENVELOPE_BYTES
+
+    def put(self, given: object) -> list[WriteRequest] | None:
+        """Add a put of an entity; the request to send first, if one is due."""
+        plans = self.plans
+        if not isinstance(given, plans.cls):
+            raise InvalidRequest(f"batch_write puts {plans.name}, not {type(given).__name__}")
+        entity: E = given
+        if plans.meta.updated_field:
+            entity = given.model_copy(update={plans.meta.updated_field: self._stamp})
+        item = entity_to_wire(entity)
+        item[WRITE_TOKEN_ATTR] = {"S": self._token}
+        write = PutRequest(item)
+        return self._add(write, key_of(plans.meta, entity.__dict__), item)
+
+    def delete(self, target: object) -> list[WriteRequest] | None:
+        """Add a delete of an entity or a mapping of its key fields."""
+        _, values = self.plans.target(target)
+        key = key_of(self.plans.meta, values)
+        return self._add(DeleteRequest(key), key, wire_key(key))
+
+    def _add(
+        self, write: WriteRequest, key: dict[str, Any], wire: Mapping[str, Any]
+    ) -> list[WriteRequest] | None:
+        identity = _identity(self.plans, key)
+        size = _request_bytes(write, wire)
+        due = None
+        if (
+            identity in self._identities
+            or len(self._pending) == BATCH_WRITE_MAX
+            or self._bytes + size > BATCH_WRITE_MAX_BYTES
+        ):
+            due = self.finish()
+        self._pending.append(write)
+        self._identities.add(identity)
+        self._bytes += size
+        return due
+
+    def finish(self) -> list[WriteRequest] | None:
+        """The request being filled (``None`` when empty); the writer starts a new one."""
+        if not self._pending:
+            return None
+        due, self._pending = self._pending, []
+        self._identities = set()
+        self._bytes = _ENVELOPE_BYTES
+        return due
+
+    def send(self, chunk: list[WriteRequest]) -> Script[None]:
+        """Send one request and whatever of it comes back unprocessed, with backoff."""
+        plans = self.plans
+        op: BatchWriteItem | None = BatchWriteItem(
+            requests={plans.table: chunk}, key_attributes=self._key_names
+        )
+        left, stalls = len(chunk), 0
+        while op is not None:
+            result: BatchWriteResult = yield Send(op)
+            self.progress = replace(self.progress, requests=self.progress.requests + 1)
+            op = result.retry
+            if op is None:
+                break
+            remaining = sum(len(w) for w in op.requests.values())
+            self.progress = replace(self.progress, resent=self.progress.resent + remaining)
+            stalls = stalls + 1 if remaining >= left else 0
+            left = remaining
+            if stalls >= MAX_STALLS:
+                raise Throttled(
+                    f"batch_write: {remaining} writes of {plans.name} still unprocessed after "
+                    f"{MAX_STALLS} rounds without progress ({self.progress.written} written)",
+                    code="ProvisionedThroughputExceededException",
+                )
+            yield Sleep(backoff(stalls))  # the client's backoff formula (core/retry.py)
+        puts = sum(1 for write in chunk if isinstance(write, PutRequest))
+        self.progress = replace(
+            self.progress,
+            puts=self.progress.puts + puts,
+            deletes=self.progress.deletes + len(chunk) - puts,
+        )
+        if self.on_progress is not None:
+            self.on_progress(self.progress)
 
 
 def batch_write(
     plans: EntityPlans[E],
     puts: Iterable[E],
     deletes: Iterable[E | Mapping[str, Any]],
-) -> Script[None]:
-    """Put ``puts`` and delete ``deletes`` (entities or key-field mappings), unconditionally."""
-    if plans.owner is not None:
-        raise InvalidRequest(
-            f"{plans.name}: batch writes are unconditional and cannot enforce an owner scope; "
-            "use create/put/update/delete or a UnitOfWork"
-        )
-    meta = plans.meta
-    stamp = plans.clock()
-    writes: list[WriteRequest] = []
-    seen: set[ItemIdentity] = set()
-
-    def remember(key: dict[str, Any]) -> None:
-        identity = _identity(plans, key)
-        if identity in seen:
-            raise InvalidRequest(f"batch_write: {plans.describe(key)} is written twice")
-        seen.add(identity)
-
-    token = new_token()
-    for given in puts:
-        if not isinstance(given, plans.cls):
-            raise InvalidRequest(f"batch_write puts {plans.name}, not {type(given).__name__}")
-        entity = given
-        if meta.updated_field:
-            entity = given.model_copy(update={meta.updated_field: stamp})
-        item = to_item(entity)
-        item[WRITE_TOKEN_ATTR] = token
-        remember(key_of(meta, entity.__dict__))
-        writes.append(PutRequest(item))
+    on_progress: Callable[[BatchProgress], object] | None = None,
+) -> Script[BatchProgress]:
+    """Put ``puts`` and delete ``deletes`` (entities or key-field mappings), unconditionally,
+    consuming each iterable as the requests go (the shells run this for sync iterables; the
+    async shell drives a ``BatchWriter`` itself for async ones)."""
+    writer = BatchWriter(plans, on_progress)
+    for entity in puts:
+        due = writer.put(entity)
+        if due is not None:
+            yield from writer.send(due)
     for target in deletes:
-        _, values = plans.target(target)
-        key = key_of(meta, values)
-        remember(key)
-        writes.append(DeleteRequest(key))
-    key_names = {plans.table: [part.attr for part in meta.key_parts]}
-    for chunk in chunks(writes, BATCH_WRITE_MAX):
-        op: BatchWriteItem | None = BatchWriteItem(
-            requests={plans.table: chunk}, key_attributes=key_names
-        )
-        left, stalls = len(chunk), 0
-        while op is not None:
-            result: BatchWriteResult = yield Send(op)
-            op = result.retry
-            if op is None:
-                break
-            remaining = sum(len(w) for w in op.requests.values())
-            stalls = stalls + 1 if remaining >= left else 0
-            left = remaining
-            if stalls >= MAX_STALLS:
-                raise Throttled(
-                    f"batch_write: {remaining} writes of {plans.name} still unprocessed after "
-                    f"{MAX_STALLS} rounds without progress",
-                    code="ProvisionedThroughputExceededException",
-                )
-            yield Sleep(backoff(stalls))  # the client's backoff formula (core/retry.py)
-    return None
+        due = writer.delete(target)
+        if due is not None:
+            yield from writer.send(due)
+    due = writer.finish()
+    if due is not None:
+        yield from writer.send(due)
+    return writer.progress

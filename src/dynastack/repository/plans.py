@@ -32,13 +32,14 @@ Example:
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from decimal import Decimal
 from functools import lru_cache
 from typing import Annotated, Any, Generic, TypeVar
 
 from pydantic import TypeAdapter, ValidationError
+from pydantic_core import PydanticUndefined
 
 from dynastack.core.expressions import And, Attr, Condition
 from dynastack.errors import (
@@ -50,9 +51,11 @@ from dynastack.errors import (
     VersionConflict,
 )
 from dynastack.model.app import App
+from dynastack.model.codec import entity_from_item
 from dynastack.model.entity import Entity
-from dynastack.model.items import expiry_epoch, from_item, key_of
+from dynastack.model.items import expiry_epoch, key_of
 from dynastack.model.meta import TYPE_ATTR, WRITE_TOKEN_ATTR, EntityMeta
+from dynastack.model.partial import Partial
 from dynastack.repository.cursors import CursorSealer
 
 __all__ = [
@@ -271,11 +274,49 @@ class EntityPlans(Generic[E]):
                 return False
         return True
 
+    def projected(self, fields: Iterable[str]) -> tuple[tuple[str, ...], list[str]]:
+        """``(fields, attributes)`` for a read of only ``fields``: their attributes plus those
+        that decide visibility (type, TTL, owner), so a partial read hides what a whole one
+        hides. Unknown and repeated fields are refused."""
+        if isinstance(fields, str):
+            raise InvalidRequest(f"fields= takes a list of field names, not the str {fields!r}")
+        wanted = tuple(fields)
+        unknown = sorted(set(wanted) - self.meta.attributes.keys())
+        if unknown or not wanted or len(set(wanted)) != len(wanted):
+            why = f"has no fields {unknown}" if unknown else "needs distinct field names"
+            raise InvalidRequest(
+                f"{self.name} {why} (fields={list(wanted)}); its fields are "
+                f"{sorted(self.meta.attributes)}"
+            )
+        attrs = [self.attr(f) for f in wanted]
+        attrs.append(TYPE_ATTR)
+        for role in (self.meta.ttl_field, self.meta.owner_field):
+            if role is not None:
+                attrs.append(self.attr(role))
+        return wanted, list(dict.fromkeys(attrs))
+
+    def accept_partial(
+        self, item: Mapping[str, Any], fields: tuple[str, ...], now: float
+    ) -> Partial[E] | None:
+        """The ``Partial`` of a projected item, each field validated by its own type; a field
+        not stored (``None`` is not stored) takes its default."""
+        if not self.visible(item, now):
+            return None
+        values: dict[str, Any] = {}
+        for field in fields:
+            attr = self.attr(field)
+            if attr in item:
+                values[field] = self.validate(field, item[attr])
+            else:
+                default = self.cls.model_fields[field].get_default(call_default_factory=True)
+                values[field] = None if default is PydanticUndefined else default
+        return Partial(self.cls, values)
+
     def accept(self, item: Mapping[str, Any], now: float) -> E | None:
         """The validated entity for a stored item, or ``None`` when it is not visible."""
         if not self.visible(item, now):
             return None
-        return from_item(self.cls, item)
+        return entity_from_item(self.cls, item)
 
     # -- write conditions -------------------------------------------------------------------
 
@@ -354,7 +395,7 @@ class EntityPlans(Generic[E]):
         validates, so that the failure is still reported as what it is (a read of that item
         raises the validation error)."""
         try:
-            return from_item(self.cls, old)
+            return entity_from_item(self.cls, old)
         except ValidationError:
             return None
 

@@ -6,7 +6,9 @@ a value or a ``SortCondition`` given as that field (``created_at=between(a, b)``
 sort key, either ``sk=`` (a rendered value or a ``SortCondition``) or some of the template's
 fields: all of them mean equality, a leading part means ``begins_with`` of the rendered prefix
 (``STACK#web#`` for ``stack_name="web"``), none means the template's constant prefix
-(``STACK#``), which is how one entity type is picked out of a shared partition.
+(``STACK#``), which is how one entity type is picked out of a shared partition. The last field
+given may be a ``SortCondition`` (``placed_at=between(a, b)`` on ``ORDER#{placed_at}#{id}``):
+a range on that field, kept inside the text before it (``core/key_ranges.py`` states the ends).
 
 Pages (R11): a page holds ``limit`` items *after* filtering (and after hiding expired items),
 so one page may take several Query calls. When a call returns more than the page needs, the
@@ -21,7 +23,7 @@ in a filter (RELIABILITY fact 2).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -31,7 +33,9 @@ from dynastack.core.expressions import (
     KeyCondition,
     Placeholders,
     compile,
+    projection,
 )
+from dynastack.core.key_ranges import field_range
 from dynastack.core.operations import (
     GetItem,
     GetItemResult,
@@ -45,6 +49,8 @@ from dynastack.core.values import encode
 from dynastack.errors import InvalidCursor, InvalidRequest
 from dynastack.model.entity import Entity
 from dynastack.model.meta import TYPE_ATTR, KeyPart
+from dynastack.model.partial import Partial
+from dynastack.repository.batch import get_items, identity
 from dynastack.repository.conditions import SortCondition, eq
 from dynastack.repository.cursors import binding
 from dynastack.repository.page import Page
@@ -83,6 +89,8 @@ class QueryShape:
     position: tuple[str, ...]
     #: what cursors of this query are bound to
     bound_to: bytes
+    #: the index projects KEYS_ONLY or INCLUDE: each page's items are fetched from the table
+    fetch: bool = False
 
     def operation(self, table: str, start: Mapping[str, Any] | None, limit: int | None) -> Query:
         """One Query call from ``start`` asking for at most ``limit`` items."""
@@ -109,18 +117,18 @@ def _index_parts(plans: EntityPlans[E], index: str | None) -> tuple[KeyPart, Key
         raise InvalidRequest(
             f"{plans.name} has no index {index!r}; its indexes are {sorted(meta.indexes)}"
         )
-    if found.projection != "ALL":
-        raise InvalidRequest(
-            f"{plans.name}: index {index!r} projects {found.projection!r}, not ALL; the "
-            "repository returns whole, validated entities, so query an index that projects ALL"
-        )
     return found.pk, found.sk
 
 
-def _sort_value(plans: EntityPlans[E], part: KeyPart, value: object) -> object:
+def _fetches(plans: EntityPlans[E], index: str | None) -> bool:
+    """Whether the index holds less than whole items (KEYS_ONLY, INCLUDE): then a query reads
+    keys from the index and the items from the table (one BatchGetItem per Query call)."""
+    return index is not None and plans.meta.indexes[index].projection != "ALL"
+
+
+def _sort_value(plans: EntityPlans[E], part: KeyPart, field: str, value: object) -> object:
     # a bare sort key compares with the field's stored key form (datetime → fixed-width text)
-    assert part.field is not None
-    return part.template.render({part.field: plans.validate(part.field, value)})
+    return part.template.render({field: plans.validate(field, value)})
 
 
 def _sort_condition(
@@ -131,28 +139,56 @@ def _sort_condition(
         if raw_sk is not None:
             raise InvalidRequest(f"{where} has no sort key, so sk= means nothing")
         return None
-    if part.field is not None:  # a bare field is its own attribute
+    if part.template.is_bare:  # a bare field: its own attribute, or a typed copy of it
+        field = part.template.fields[0]
         if raw_sk is not None:
-            raise InvalidRequest(f"{where} sorts by the field {part.field!r}: pass it by name")
-        if part.field not in given:
+            raise InvalidRequest(f"{where} sorts by the field {field!r}: pass it by name")
+        if field not in given:
             return None
-        value = given.pop(part.field)
+        value = given.pop(field)
         cond = value if isinstance(value, SortCondition) else eq(value)
         if cond.op != "begins_with":  # a prefix is stored text already ("2024-01")
-            cond = cond.map(lambda v: _sort_value(plans, part, v))
+            cond = cond.map(lambda v: _sort_value(plans, part, field, v))
         return cond.to_condition(part.attr)
-    fields = part.template.fields
-    named = [f for f in fields if f in given]
     if raw_sk is not None:
-        if named:
+        if any(f in given for f in part.template.fields):
+            named = [f for f in part.template.fields if f in given]
             raise InvalidRequest(f"{where}: give sk= or the fields {named}, not both")
         cond = raw_sk if isinstance(raw_sk, SortCondition) else eq(raw_sk)
         return cond.to_condition(part.attr)
+    return _template_sort(plans, part, given, where)
+
+
+def _template_sort(
+    plans: EntityPlans[E], part: KeyPart, given: dict[str, Any], where: str
+) -> Condition | None:
+    """A template sort key from its fields: equality, a leading prefix, or a range on the
+    last field given (``core.key_ranges`` has the semantics)."""
+    fields = part.template.fields
+    named = [f for f in fields if f in given]
     if named != list(fields[: len(named)]):
         raise InvalidRequest(
             f"{where}: the sort key {part.template.template!r} matches by prefix, so give its "
             f"fields from the left ({list(fields)}), got {named}"
         )
+    for f in named[:-1]:
+        if isinstance(given[f], SortCondition):
+            raise InvalidRequest(
+                f"{where}: only the last field given may be a range; {f!r} is followed by "
+                f"{named[named.index(f) + 1 :]}"
+            )
+    if named and isinstance(given[named[-1]], SortCondition):
+        field = named[-1]
+        ranged: SortCondition = given.pop(field)
+        if ranged.op != "=":
+            # a range on the last field given: one key condition bounded to the text before it
+            values = {f: plans.validate(f, given.pop(f)) for f in named[:-1]}
+            bounds = ranged.values
+            if ranged.op != "begins_with":  # a prefix is stored text already ("2024-05")
+                bounds = tuple(plans.validate(field, bound) for bound in bounds)
+            op, texts = field_range(part.template, field, ranged.op, bounds, values)
+            return SortCondition(op, texts).to_condition(part.attr)
+        given[field] = ranged.values[0]
     values = {f: plans.validate(f, given.pop(f)) for f in named}
     if len(named) == len(fields):
         return Attr(part.attr) == part.template.render(values)
@@ -202,8 +238,11 @@ def query_shape(
             f"{where}: {sorted(given)} are not part of this key; filter on other fields with "
             "filter=Attr(...)"
         )
+    fetch = _fetches(plans, index)
+    if fetch:
+        _check_fetch(plans, index, where, filter=filter, counting=alive_at is not None)
     filters = [filter] if filter is not None else []
-    if plans.shared:
+    if plans.shared and not fetch:  # fetched items are judged whole, type included
         filters.append(Attr(TYPE_ATTR) == meta.entity_type)
     if alive_at is not None and meta.ttl_field is not None:
         ttl = Attr(plans.attr(meta.ttl_field))
@@ -221,8 +260,26 @@ def query_shape(
     )  # fmt: skip
     return QueryShape(
         index, key_condition, filter_text, ph.names, values, not newest_first, consistent,
-        position, bound,
+        position, bound, fetch,
     )  # fmt: skip
+
+
+def _check_fetch(
+    plans: EntityPlans[E], index: str | None, where: str, *, filter: object, counting: bool
+) -> None:
+    """What a query on a KEYS_ONLY / INCLUDE index cannot do, refused with the reason."""
+    projection = plans.meta.indexes[str(index)].projection
+    if filter is not None:
+        raise InvalidRequest(
+            f"{where}: the index projects {projection!r}, so a filter would see only the "
+            "projected attributes; query an index that projects ALL to filter"
+        )
+    if counting and (plans.shared or plans.meta.ttl_field is not None):
+        why = "other entity types" if plans.shared else "expired items"
+        raise InvalidRequest(
+            f"{where}: the index projects {projection!r}, so a count cannot leave out {why}; "
+            "count on an index that projects ALL"
+        )
 
 
 def get(plans: EntityPlans[E], key: Mapping[str, Any], consistent: bool) -> Script[E | None]:
@@ -232,6 +289,24 @@ def get(plans: EntityPlans[E], key: Mapping[str, Any], consistent: bool) -> Scri
     if result.item is None:
         return None
     return plans.accept(result.item, plans.now())
+
+
+def get_partial(
+    plans: EntityPlans[E], key: Mapping[str, Any], consistent: bool, fields: Iterable[str]
+) -> Script[Partial[E] | None]:
+    """Read only ``fields`` of one item (a ``ProjectionExpression``): a ``Partial`` or
+    ``None``, hidden exactly as ``get`` hides (the visibility attributes are projected too)."""
+    wanted, attrs = plans.projected(fields)
+    ph = Placeholders()
+    text = projection(attrs, ph)
+    op = GetItem(
+        table=plans.table, key=plans.key(key), consistent=consistent, projection=text,
+        names=ph.names,
+    )  # fmt: skip
+    result: GetItemResult = yield Send(op)
+    if result.item is None:
+        return None
+    return plans.accept_partial(result.item, wanted, plans.now())
 
 
 def fill(
@@ -254,8 +329,19 @@ def fill(
         result: QueryResult = yield Send(shape.operation(plans.table, start, want))
         made += 1
         last = len(result.items) - 1
+        whole: dict[Any, dict[str, Any]] = {}
+        if shape.fetch and result.items:
+            keys = [{p.attr: raw[p.attr] for p in plans.meta.key_parts} for raw in result.items]
+            whole = yield from get_items(plans, keys, shape.consistent)
         for i, raw in enumerate(result.items):
-            entity = plans.accept(raw, now)
+            item = raw
+            if shape.fetch:
+                key = {p.attr: raw[p.attr] for p in plans.meta.key_parts}
+                found = whole.get(identity(plans, key))
+                if found is None:
+                    continue  # deleted between the index read and the fetch
+                item = found
+            entity = plans.accept(item, now)
             if entity is None:
                 continue
             items.append(entity)

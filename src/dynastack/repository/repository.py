@@ -34,7 +34,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
-from typing import Any, Generic, Self, TypeVar
+from typing import Any, Generic, Self, TypeVar, overload
 
 from dynastack.client.client import Client
 from dynastack.core.expressions import Condition
@@ -42,7 +42,9 @@ from dynastack.core.steps import Script, run
 from dynastack.core.updates import Update
 from dynastack.model.app import App
 from dynastack.model.entity import Entity
+from dynastack.model.partial import Partial
 from dynastack.repository import batch, queries, writes
+from dynastack.repository.batch import BatchProgress
 from dynastack.repository.cursors import DEFAULT_TTL, CursorSealer
 from dynastack.repository.page import Page
 from dynastack.repository.plans import EntityPlans, check_segments, table_name_for
@@ -108,8 +110,22 @@ class Repository(Generic[E]):
         view._plans = self._plans.with_owner(owner)
         return view
 
-    def get(self, /, *, consistent: bool = False, **key: Any) -> E | None:
-        """The entity with these key fields, or ``None`` (missing, expired or not in scope)."""
+    @overload
+    def get(self, /, *, consistent: bool = False, fields: None = None, **key: Any) -> E | None: ...
+    @overload
+    def get(
+        self, /, *, consistent: bool = False, fields: Iterable[str], **key: Any
+    ) -> Partial[E] | None: ...
+    def get(
+        self, /, *, consistent: bool = False, fields: Iterable[str] | None = None, **key: Any
+    ) -> E | Partial[E] | None:
+        """The entity with these key fields, or ``None`` (missing, expired or not in scope).
+
+        With ``fields=[...]`` only those fields are read (a projection) and the result is a
+        ``Partial[E]`` holding them, each validated by its declared type.
+        """
+        if fields is not None:
+            return self._run(queries.get_partial(self._plans, key, consistent, fields))
         return self._run(queries.get(self._plans, key, consistent))
 
     def create(self, entity: E, /) -> E:
@@ -275,11 +291,17 @@ class Repository(Generic[E]):
         return self._run(batch.batch_get(self._plans, keys, consistent))
 
     def batch_write(
-        self, puts: Iterable[E] = (), deletes: Iterable[E | Mapping[str, Any]] = ()
-    ) -> None:
-        """Unconditional bulk puts and deletes; chunks of 25, unprocessed writes retried,
-        an item named twice refused. Not available in an owner scope."""
-        self._run(batch.batch_write(self._plans, puts, deletes))
+        self,
+        puts: Iterable[E] = (),
+        deletes: Iterable[E | Mapping[str, Any]] = (),
+        *,
+        on_progress: Callable[[BatchProgress], object] | None = None,
+    ) -> BatchProgress:
+        """Unconditional bulk puts, then deletes, streamed: the iterables are consumed as
+        requests go (25 writes or 16 MB each), unprocessed writes are retried, and
+        ``on_progress`` hears after every request. An item named again goes in a later
+        request, so the last write wins. Not available in an owner scope."""
+        return self._run(batch.batch_write(self._plans, puts, deletes, on_progress))
 
     def __repr__(self) -> str:
         scope = "" if self.owner is None else f", owner={self.owner!r}"

@@ -69,8 +69,9 @@ from dynastack.errors import (
     ServiceError,
     TransportError,
 )
+from dynastack.model.codec import entity_from_item, entity_to_wire
 from dynastack.model.entity import Entity
-from dynastack.model.items import from_item, key_of, to_item
+from dynastack.model.items import key_of, stored_ttl
 from dynastack.model.meta import TYPE_ATTR, WRITE_TOKEN_ATTR
 from dynastack.repository.plans import EntityPlans, all_of, new_token
 from dynastack.repository.resends import Resends
@@ -166,7 +167,7 @@ def _compiled(
 def _server_fields(plans: EntityPlans[E], entity: E, *, created: bool, version: int | None) -> E:
     meta = plans.meta
     now = plans.clock()
-    changes: dict[str, Any] = {}
+    changes: dict[str, Any] = stored_ttl(meta, entity)  # the entity returned is the one stored
     if meta.updated_field:
         changes[meta.updated_field] = now
     if created and meta.created_field:
@@ -188,9 +189,9 @@ def create_plan(plans: EntityPlans[E], entity: E) -> WritePlan[E]:
     """Store a new item; fails with "already exists" if one has the key (expired ones do not
     count). Version 1, created/updated set now, owner forced in an owner scope."""
     stored = _server_fields(plans, _entity(plans, entity), created=True, version=1)
-    item = to_item(stored)
+    item = entity_to_wire(stored)  # the one entity → wire path (model/codec.py)
     token = new_token()
-    item[WRITE_TOKEN_ATTR] = token
+    item[WRITE_TOKEN_ATTR] = {"S": token}
     key = key_of(plans.meta, stored.__dict__)
     absent: Condition = Attr(plans.meta.pk.attr).not_exists()
     now = 0.0  # without a TTL field, visibility does not depend on the time
@@ -214,9 +215,9 @@ def put_plan(plans: EntityPlans[E], entity: E) -> WritePlan[E]:
     stored = _server_fields(
         plans, entity, created=False, version=None if expected is None else expected + 1
     )
-    item = to_item(stored)
+    item = entity_to_wire(stored)  # the one entity → wire path (model/codec.py)
     token = new_token()
-    item[WRITE_TOKEN_ATTR] = token
+    item[WRITE_TOKEN_ATTR] = {"S": token}
     key = key_of(meta, stored.__dict__)
     absent = Attr(meta.pk.attr).not_exists()
     conditions: list[Condition] = []
@@ -487,7 +488,7 @@ def perform(plan: WritePlan[E], resends: Resends) -> Script[E | None]:
             # client's error (and the old item) reachable as ``__context__``
             raise failure
         if plan.kind == "update":
-            return from_item(plan.plans.cls, result.attributes)
+            return entity_from_item(plan.plans.cls, result.attributes)
         return plan.stored
 
 
@@ -502,4 +503,4 @@ def written(plan: WritePlan[E], resends: Resends) -> Script[E]:
 def _written(plan: WritePlan[E], item: dict[str, Any]) -> E:
     if plan.stored is not None:
         return plan.stored
-    return from_item(plan.plans.cls, item)
+    return entity_from_item(plan.plans.cls, item)
