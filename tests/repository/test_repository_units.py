@@ -217,6 +217,16 @@ def test_sort_conditions_compile_to_key_conditions() -> None:
         assert compile(condition.to_condition("sk"), Placeholders()) == text
 
 
+def test_a_reversed_between_is_refused_before_sending() -> None:
+    # DynamoDB answers BETWEEN with low > high by a ValidationException (an API's 500): the
+    # stored ends are compared first. Equal ends and mixed kinds pass through.
+    for low, high in (("2026-12-08", "2026-12-07"), (5, 1), (b"b", b"a")):
+        with pytest.raises(InvalidRequest, match="low end is above the high end"):
+            between(low, high).to_condition("sk")
+    for low, high in (("a", "a"), (1, 2), ("a", 1)):
+        assert compile(between(low, high).to_condition("sk"), Placeholders())
+
+
 def test_cursor_keys_parse_from_bytes_hex_and_base64_only() -> None:
     raw = bytes(range(32))
     assert parse_key(raw) == parse_key(raw.hex()) == raw

@@ -18,9 +18,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Literal
 
 from dynastack.core.expressions import Attr, Condition
+from dynastack.errors import InvalidRequest
 
 __all__ = [
     "SortCondition",
@@ -59,8 +61,22 @@ class SortCondition:
         return SortCondition(self.op, tuple(convert(v) for v in self.values))
 
     def to_condition(self, attribute: str) -> Condition:
-        """The key-condition tree on ``attribute``."""
+        """The key-condition tree on ``attribute``; a ``between`` whose stored ends are the
+        wrong way round is refused here (DynamoDB answers it with a ValidationException)."""
+        if self.op == "between" and _reversed(*self.values):
+            raise InvalidRequest(
+                f"between on {attribute!r}: the low end is above the high end, so nothing "
+                "can match; give (low, high)"
+            )
         return _BUILD[self.op](Attr(attribute), self.values)
+
+
+def _reversed(low: object, high: object) -> bool:
+    # stored forms: text compares by code point (UTF-8's byte order), numbers and bytes as such
+    for kinds in ((str,), (bytes,), (int, Decimal)):
+        if isinstance(low, kinds) and isinstance(high, kinds):
+            return bool(low > high)  # type: ignore[operator]
+    return False
 
 
 def eq(value: object) -> SortCondition:
