@@ -11,12 +11,12 @@ timestamps and agent health are decided by the same ``now`` in code and in tests
 * ``AgentRepository``: register, heartbeat (never moving the heartbeat backwards), health
   computed on read against the clock, and agents per region by latest heartbeat.
 
-Example (against DynamoDB Local; ``examples.cicd.create_tables`` makes the tables):
+Example (against DynamoDB Local; ``app.create_tables`` makes the tables):
     >>> import os
     >>> from dynastack import Client
-    >>> from examples.cicd import create_tables, drop_tables
+    >>> from examples.cicd import app
     >>> client = Client.local(os.environ["DYNASTACK_ENDPOINT"])
-    >>> create_tables(client, env="doc")
+    >>> _ = app.create_tables(client, env="doc")
     >>> jobs = JobRepository(client, env="doc")
     >>> job = jobs.submit("api", ref="main", commit_sha="3f2a9c1")
     >>> jobs.claim(job.job_id, "worker-1").status
@@ -26,7 +26,7 @@ Example (against DynamoDB Local; ``examples.cicd.create_tables`` makes the table
     ...
     examples.cicd.lifecycle.IllegalTransition: CLAIMED → CLAIMED is not a legal transition \
 (from CLAIMED: RUNNING, QUEUED, CANCELLED)
-    >>> drop_tables(client, env="doc"); client.close()
+    >>> _ = app.drop_tables(client, env="doc"); client.close()
 """
 
 from __future__ import annotations

@@ -13,12 +13,9 @@ deployment with its stacks and logs lives in ``cascade.py``.
 
 Example (against the DynamoDB Local at ``DYNASTACK_ENDPOINT``):
     >>> import os
-    >>> from dynastack.provisioning import ensure_table
     >>> from examples.cloud_platform import app
     >>> client = Client.local(os.environ["DYNASTACK_ENDPOINT"])
-    >>> specs = app.table_specs(env="repodoc")
-    >>> for spec in specs:
-    ...     _ = ensure_table(spec, client)
+    >>> _ = app.create_tables(client, env="repodoc")
     >>> platform = CloudPlatform(client, env="repodoc")
     >>> made = platform.deployments.create(Deployment(
     ...     organization="DocOrg", project="shop", domain="shop.example.com",
@@ -29,9 +26,7 @@ Example (against the DynamoDB Local at ``DYNASTACK_ENDPOINT``):
     [<DeploymentStatus.DEPLOYED: 'deployed'>]
     >>> platform.deployments.delete(made.deployment_id)
     Removal(deployment=True, stacks=0, logs=0, atomic=True)
-    >>> for spec in specs:
-    ...     _ = client.delete_table(TableName=spec.name)
-    >>> client.close()
+    >>> _ = app.drop_tables(client, env="repodoc"); client.close()
 """
 
 from __future__ import annotations

@@ -10,19 +10,19 @@ The seed's ``DatabaseManager.get_*_table()`` and ``convert_decimals``/``prepare_
 no counterpart: table names come from the ``Table`` declarations and ``env``, and the typed
 entities plus dynastack's codec convert values both ways.
 
-Example (against DynamoDB Local; the tables must exist, see ``examples.k9.create_tables``):
+Example (against DynamoDB Local; the tables must exist, see ``app.create_tables``):
     >>> import os
     >>> from dynastack import Client
-    >>> from examples.k9 import create_tables, drop_tables
+    >>> from examples.k9 import app
     >>> client = Client.local(os.environ["DYNASTACK_ENDPOINT"])
-    >>> create_tables(client, env="doc")
+    >>> _ = app.create_tables(client, env="doc")
     >>> k9 = K9(client, env="doc")
     >>> mine = k9.reports.create_report("u1", Report(user_id="u1", title="Gait study"))
     >>> [r.title for r in k9.reports.list_reports("u1")]
     ['Gait study']
     >>> k9.reports.get_report("u2", mine.report_id) is None  # another user sees nothing
     True
-    >>> drop_tables(client, env="doc"); client.close()
+    >>> _ = app.drop_tables(client, env="doc"); client.close()
 """
 
 from __future__ import annotations

@@ -22,15 +22,15 @@ well (AP21 roots, AP22 children, AP25 the whole tree), and the rest costs what i
 
 Example (against DynamoDB Local; the tables must exist, see ``examples.migration_dal``):
     >>> from dynastack import Client
-    >>> from examples.migration_dal import create_tables, drop_tables
+    >>> from examples.migration_dal import app
     >>> client = Client.local(os.environ["DYNASTACK_ENDPOINT"])
-    >>> create_tables(client, env="doc-categories")
+    >>> _ = app.create_tables(client, env="doc-categories")
     >>> categories = CategoryRepository(client, env="doc-categories")
     >>> top = categories.create("Electronics")
     >>> laptops = categories.create("Laptops", parent_id=top.category_id)
     >>> laptops.category_path, laptops.level, categories.breadcrumb(laptops.category_id)
     ('Electronics/Laptops', 1, ['Electronics', 'Laptops'])
-    >>> drop_tables(client, env="doc-categories"); client.close()
+    >>> _ = app.drop_tables(client, env="doc-categories"); client.close()
 """
 
 from __future__ import annotations

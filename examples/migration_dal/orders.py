@@ -22,9 +22,9 @@ one Query reads a whole cart (AP38, ``SK`` begins with ``CART#``) or a page of o
 
 Example (against DynamoDB Local; the tables must exist, see ``examples.migration_dal``):
     >>> from dynastack import Client
-    >>> from examples.migration_dal import Shop, create_tables, drop_tables
+    >>> from examples.migration_dal import Shop, app
     >>> client = Client.local(os.environ["DYNASTACK_ENDPOINT"])
-    >>> create_tables(client, env="doc-orders")
+    >>> _ = app.create_tables(client, env="doc-orders")
     >>> shop = Shop(client, env="doc-orders")
     >>> books = shop.categories.create("Books")
     >>> dune = shop.products.create(Product(seller_id="1", category_id=books.category_id,
@@ -36,7 +36,7 @@ Example (against DynamoDB Local; the tables must exist, see ``examples.migration
     (Decimal('19.98'), 1)
     >>> shop.carts.get_cart("ann@example.com")
     []
-    >>> drop_tables(client, env="doc-orders"); client.close()
+    >>> _ = app.drop_tables(client, env="doc-orders"); client.close()
 """
 
 from __future__ import annotations

@@ -21,9 +21,9 @@ rewritten by ``refresh_category_path`` after a category rename (eventually, idem
 Example (against DynamoDB Local; the tables must exist, see ``examples.migration_dal``):
     >>> from decimal import Decimal
     >>> from dynastack import Client
-    >>> from examples.migration_dal import create_tables, drop_tables
+    >>> from examples.migration_dal import app
     >>> client = Client.local(os.environ["DYNASTACK_ENDPOINT"])
-    >>> create_tables(client, env="doc-products")
+    >>> _ = app.create_tables(client, env="doc-products")
     >>> categories = CategoryRepository(client, env="doc-products")
     >>> products = ProductRepository(client, env="doc-products", categories=categories)
     >>> books = categories.create("Books")
@@ -33,7 +33,7 @@ Example (against DynamoDB Local; the tables must exist, see ``examples.migration
     ['Dune']
     >>> categories.existing(books.category_id).product_count
     1
-    >>> drop_tables(client, env="doc-products"); client.close()
+    >>> _ = app.drop_tables(client, env="doc-products"); client.close()
 """
 
 from __future__ import annotations

@@ -15,15 +15,15 @@ unless ``DYNASTACK_ENDPOINT`` says so). None of it is re-implemented here.
 
 Example (against DynamoDB Local; the tables must exist, see ``examples.migration_dal``):
     >>> from dynastack import Client
-    >>> from examples.migration_dal import create_tables, drop_tables
+    >>> from examples.migration_dal import app
     >>> client = Client.local(os.environ["DYNASTACK_ENDPOINT"])
-    >>> create_tables(client, env="doc-shop")
+    >>> _ = app.create_tables(client, env="doc-shop")
     >>> shop = Shop(client, env="doc-shop")
     >>> _ = shop.users.create_user(User(email="sam@example.com", username="sam", user_id="9",
     ...                                 password_hash="x", is_seller=True))
     >>> shop.seller_dashboard("sam@example.com").stats.products
     0
-    >>> drop_tables(client, env="doc-shop"); client.close()
+    >>> _ = app.drop_tables(client, env="doc-shop"); client.close()
 """
 
 from __future__ import annotations

@@ -18,15 +18,15 @@ GSI2 first, which narrows but cannot close the race between two sign-ups with on
 
 Example (against DynamoDB Local; the tables must exist, see ``examples.migration_dal``):
     >>> from dynastack import Client
-    >>> from examples.migration_dal import create_tables, drop_tables
+    >>> from examples.migration_dal import app
     >>> client = Client.local(os.environ["DYNASTACK_ENDPOINT"])
-    >>> create_tables(client, env="doc-users")
+    >>> _ = app.create_tables(client, env="doc-users")
     >>> users = UserRepository(client, env="doc-users")
     >>> _ = users.create_user(User(email="a@example.com", username="ada", user_id="1",
     ...                            password_hash="x"))
     >>> users.get_by_username("ada").email, users.get_by_id("1").username
     ('a@example.com', 'ada')
-    >>> drop_tables(client, env="doc-users"); client.close()
+    >>> _ = app.drop_tables(client, env="doc-users"); client.close()
 """
 
 from __future__ import annotations

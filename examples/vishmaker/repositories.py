@@ -28,9 +28,9 @@ itself, evaluated by DynamoDB, not a check in Python. So:
 
 Example (against DynamoDB Local; the tables must exist, see ``examples.vishmaker``):
     >>> from dynastack import Client
-    >>> from examples.vishmaker import create_tables, drop_tables
+    >>> from examples.vishmaker import app
     >>> client = Client.local(os.environ["DYNASTACK_ENDPOINT"])
-    >>> create_tables(client, env="doc")
+    >>> _ = app.create_tables(client, env="doc")
     >>> vm = VishMaker(client, env="doc")
     >>> project = vm.projects.create_project("u1", "Todo app", initial_prompt="A todo app")
     >>> flow = vm.tree.create_user_flow("u1", project.id, "Sign up")
@@ -39,7 +39,7 @@ Example (against DynamoDB Local; the tables must exist, see ``examples.vishmaker
     1
     >>> vm.tree.delete_project("u1", project.id), vm.tree.list_children(flow)
     (True, [])
-    >>> drop_tables(client, env="doc"); client.close()
+    >>> _ = app.drop_tables(client, env="doc"); client.close()
 """
 
 from __future__ import annotations

@@ -6,15 +6,15 @@ forward (pending → invited → joined) on condition that nobody moved it meanw
 
 Example (against DynamoDB Local; the tables must exist, see ``examples.vishmaker``):
     >>> from dynastack import Client
-    >>> from examples.vishmaker import create_tables, drop_tables
+    >>> from examples.vishmaker import app
     >>> client = Client.local(os.environ["DYNASTACK_ENDPOINT"])
-    >>> create_tables(client, env="doc-waitlist")
+    >>> _ = app.create_tables(client, env="doc-waitlist")
     >>> waitlist = WaitlistRepository(client, env="doc-waitlist")
     >>> waitlist.join("ada@example.com").status.value
     'pending'
     >>> waitlist.set_status("ada@example.com", WaitlistStatus.INVITED).status.value
     'invited'
-    >>> drop_tables(client, env="doc-waitlist"); client.close()
+    >>> _ = app.drop_tables(client, env="doc-waitlist"); client.close()
 """
 
 from __future__ import annotations

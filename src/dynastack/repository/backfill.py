@@ -40,7 +40,7 @@ from dynastack.core.expressions import Attr, Condition, Placeholders, compile
 from dynastack.core.operations import GetItem, GetItemResult, Scan, ScanResult
 from dynastack.core.values import decode_item, encode_item
 from dynastack.errors import ConditionalCheckFailed, InvalidRequest
-from dynastack.model.app import App
+from dynastack.model.app import TableNaming
 from dynastack.model.entity import Entity
 from dynastack.model.items import from_item, key_of, to_item
 from dynastack.model.meta import TYPE_ATTR, VERSION_ATTR, WRITE_TOKEN_ATTR
@@ -253,7 +253,7 @@ def _prepare(
     *,
     env: str | None,
     table_name: str | None,
-    app: App | None,
+    app: TableNaming | None,
     segments: int,
     checkpoint: Path | str | None,
     progress: Progress | None,
@@ -277,7 +277,7 @@ def backfill(
     *,
     env: str | None = None,
     table_name: str | None = None,
-    app: App | None = None,
+    app: TableNaming | None = None,
     segments: int = 1,
     page_size: int | None = None,
     progress: Progress | None = None,
@@ -317,7 +317,7 @@ async def abackfill(
     *,
     env: str | None = None,
     table_name: str | None = None,
-    app: App | None = None,
+    app: TableNaming | None = None,
     segments: int = 1,
     page_size: int | None = None,
     progress: Progress | None = None,

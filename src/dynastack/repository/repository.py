@@ -39,7 +39,7 @@ from typing import Any, Generic, Self, TypeVar
 from dynastack.client.client import Client
 from dynastack.core.expressions import Condition
 from dynastack.core.updates import Update
-from dynastack.model.app import App
+from dynastack.model.app import TableNaming
 from dynastack.model.entity import Entity
 from dynastack.repository import batch, queries, writes
 from dynastack.repository.cursors import DEFAULT_TTL, CursorSealer
@@ -71,7 +71,7 @@ class Repository(Generic[E]):
         *,
         env: str | None = None,
         table_name: str | None = None,
-        app: App | None = None,
+        app: TableNaming | None = None,
         cursor_key: bytes | str | None = None,
         cursor_ttl: float = DEFAULT_TTL,
         clock: Callable[[], datetime] | None = None,

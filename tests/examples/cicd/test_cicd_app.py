@@ -10,7 +10,7 @@ import pytest
 
 from dynastack import Client
 from dynastack.ops.seeding import run_seed
-from examples.cicd import CICD, JobStatus, app, create_tables, drop_tables
+from examples.cicd import CICD, JobStatus, app
 
 MODULES = ["examples.cicd", "examples.cicd.lifecycle", "examples.cicd.models",
            "examples.cicd.repositories", "examples.cicd.seed"]  # fmt: skip
@@ -35,7 +35,7 @@ def test_tables_have_the_seed_keys_indexes_and_ttl() -> None:
 def test_seed_writes_the_demo_data_and_can_run_twice(dynamodb_endpoint: str) -> None:
     client = Client.local(dynamodb_endpoint)
     env = f"t{uuid4().hex[:8]}"
-    create_tables(client, env=env)
+    app.create_tables(client, env=env)
     try:
         written = run_seed(app, client, env=env, count=4)
         assert written == {"agents": 4, "jobs": 20, "sessions": 8}
@@ -48,7 +48,7 @@ def test_seed_writes_the_demo_data_and_can_run_twice(dynamodb_endpoint: str) -> 
         regions = {a.region for a in cicd.agents.agents.scan()}
         assert len(regions) == 3
     finally:
-        drop_tables(client, env=env)
+        app.drop_tables(client, env=env)
         client.close()
 
 

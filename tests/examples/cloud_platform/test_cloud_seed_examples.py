@@ -43,7 +43,7 @@ from dynastack.core.values import encode, encode_item
 from dynastack.errors import VersionConflict
 from examples.cloud_platform import CloudPlatform, app
 
-from .conftest import CURSOR_KEY, Clock, drop_tables, make_tables
+from .conftest import CURSOR_KEY, Clock
 
 pytestmark = pytest.mark.integration
 
@@ -159,10 +159,13 @@ def test_canonical_only_widens_timestamps() -> None:
 
 @pytest.fixture(scope="module")
 def seed_env(client: Client) -> Iterator[str]:
+    # a bare CreateTable, not app.create_tables: with TTL off no sweeper can remove the seed's
+    # items (their expiry times are long past)
     name = f"t{uuid4().hex[:8]}"
-    make_tables(client, name, ttl=False)
+    for spec in app.table_specs(env=name):
+        client.create_table(**spec.create_request())
     yield name
-    drop_tables(client, name)
+    app.drop_tables(client, env=name)
 
 
 @pytest.fixture(scope="module")
