@@ -15,11 +15,10 @@ from __future__ import annotations
 from dynastack import App
 from examples.cicd.lifecycle import TRANSITIONS, IllegalTransition, JobStatus
 from examples.cicd.models import ENTITIES, Agent, AgentStatus, Job, SessionToken
-from examples.cicd.repositories import CICD, AgentRepository, JobRepository, SessionRepository
+from examples.cicd.repositories import AgentRepository, JobRepository, SessionRepository
 from examples.cicd.seed import seed
 
 __all__ = [
-    "CICD",
     "TRANSITIONS",
     "Agent",
     "AgentRepository",

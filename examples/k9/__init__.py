@@ -13,11 +13,10 @@ from __future__ import annotations
 
 from dynastack import App
 from examples.k9.models import ENTITIES, Embedding, Preferences, Report, User
-from examples.k9.repositories import K9, EmbeddingRepository, ReportRepository, UserRepository
+from examples.k9.repositories import EmbeddingRepository, ReportRepository, UserRepository
 from examples.k9.seed import seed
 
 __all__ = [
-    "K9",
     "Embedding",
     "EmbeddingRepository",
     "Preferences",

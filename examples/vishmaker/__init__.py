@@ -31,7 +31,6 @@ from examples.vishmaker.repositories import (
     CHILDREN,
     ProjectRepository,
     RequirementTree,
-    VishMaker,
     WaitlistRepository,
 )
 from examples.vishmaker.seed import seed
@@ -46,7 +45,6 @@ __all__ = [
     "RequirementTree",
     "TestCase",
     "UserFlow",
-    "VishMaker",
     "Waitlist",
     "WaitlistRepository",
     "WaitlistStatus",

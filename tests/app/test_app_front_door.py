@@ -110,3 +110,28 @@ def test_the_plugin_fixture_makes_an_apps_tables(dynastack_tables: AppTables) ->
     assert f"front-door-tags-{other}" not in set(
         dynastack_tables.client.list_tables()["TableNames"]
     )
+
+
+class NoteBook:
+    """A domain class built on the binding, asking it for another one."""
+
+    def __init__(self, bound: BoundApp) -> None:
+        self.notes = bound[BoundNote]
+        self.tags = bound.service(TagShelf)
+
+
+class TagShelf:
+    def __init__(self, bound: BoundApp) -> None:
+        self.tags = bound[BoundTag]
+
+
+def test_service_makes_each_domain_class_once_per_binding() -> None:
+    with Client.local("http://127.0.0.1:9") as client:
+        bound = APP.bind(client, env="dev")
+        book = bound.service(NoteBook)
+        assert_type(book, NoteBook)
+        assert book is bound.service(NoteBook)
+        assert book.tags is bound.service(TagShelf)  # shared, not a second copy
+        assert book.notes is bound[BoundNote]
+        other = APP.bind(client, env="dev")
+        assert other.service(NoteBook) is not book  # one per binding

@@ -1,10 +1,13 @@
 """An ``App`` bound to one client: every entity's repository on one env, clock and cursor key.
 
 Why: every example used to hold a wiring class that built one ``Repository`` per entity on the
-same client, environment, clock and cursor key. That is the framework's job: ``app.bind(...)``
-makes each repository on first use and then hands out the same one, so that all of them
-agree on the table names, the clock and the cursor key. An entity that is not part of the App
-is refused by name (a repository on a table nobody provisions would only fail later, remotely).
+same client, environment, clock and cursor key, and then each domain repository on those.
+That is the framework's job: ``app.bind(...)`` makes each repository on first use and then
+hands out the same one, so that all of them agree on the table names, the clock and the
+cursor key; ``bound.service(JobRepository)`` does the same for a domain class built on the
+binding (its constructor takes the bound App), so that domain classes that need each other
+ask for them instead of being wired by hand. An entity that is not part of the App is refused
+by name (a repository on a table nobody provisions would only fail later, remotely).
 
 Example:
     >>> from dynastack import App, Client, Entity, Key, Repository
@@ -16,6 +19,11 @@ Example:
     >>> notes = bound.repository(Note)
     >>> notes.table_name, notes is bound[Note], isinstance(notes, Repository)
     ('notes-bound-doc-dev', True, True)
+    >>> class NoteBook:  # a domain class: its constructor takes the bound App
+    ...     def __init__(self, bound: BoundApp) -> None:
+    ...         self.notes = bound[Note]
+    >>> bound.service(NoteBook) is bound.service(NoteBook), bound.service(NoteBook).notes is notes
+    (True, True)
     >>> client.close()
 """
 
@@ -23,7 +31,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Self, TypeVar
 
 from dynastack.client.async_client import AsyncClient
 from dynastack.client.client import Client
@@ -40,6 +48,7 @@ __all__ = ["AsyncBoundApp", "BoundApp"]
 E = TypeVar("E", bound=Entity)
 C = TypeVar("C")
 R = TypeVar("R")
+T = TypeVar("T")
 
 Clock = Callable[[], datetime]
 
@@ -51,7 +60,7 @@ def _utcnow() -> datetime:
 class _Bound(Generic[C, R]):
     """What both twins share: the App, the client, env, clock, cursor key and the cache."""
 
-    __slots__ = ("_repositories", "app", "client", "clock", "cursor_key", "env")
+    __slots__ = ("_repositories", "_services", "app", "client", "clock", "cursor_key", "env")
 
     def __init__(
         self,
@@ -69,6 +78,17 @@ class _Bound(Generic[C, R]):
         self.clock: Clock = clock or _utcnow
         self.cursor_key = cursor_key
         self._repositories: dict[type[Entity], R] = {}
+        self._services: dict[object, Any] = {}
+
+    def service(self, factory: Callable[[Self], T]) -> T:
+        """The domain object ``factory(self)`` (a class whose constructor takes the bound App),
+        made on first use and then the same one: domain classes that need each other call
+        ``bound.service(Other)`` in their constructor instead of being wired by hand."""
+        if factory in self._services:
+            made: T = self._services[factory]
+            return made
+        built = self._services[factory] = factory(self)
+        return built
 
     def now(self) -> datetime:
         """The clock's reading: the ``now`` every repository of this binding uses."""

@@ -9,8 +9,9 @@ from uuid import uuid4
 import pytest
 
 from dynastack import Client
+from dynastack.app import BoundApp
 from dynastack.testing.tables import AppTables
-from examples.cicd import CICD, app
+from examples.cicd import AgentRepository, JobRepository, SessionRepository, app
 
 from .cicd_support import Clock
 
@@ -34,8 +35,23 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-def cicd(client: Client, env: str, clock: Clock) -> CICD:
-    return CICD(client, env=env, clock=clock, cursor_key=bytes(range(32)))
+def cicd(client: Client, env: str, clock: Clock) -> BoundApp:
+    return app.bind(client, env=env, clock=clock, cursor_key=bytes(range(32)))
+
+
+@pytest.fixture
+def jobs(cicd: BoundApp) -> JobRepository:
+    return cicd.service(JobRepository)
+
+
+@pytest.fixture
+def sessions(cicd: BoundApp) -> SessionRepository:
+    return cicd.service(SessionRepository)
+
+
+@pytest.fixture
+def agents(cicd: BoundApp) -> AgentRepository:
+    return cicd.service(AgentRepository)
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ import pytest
 
 from dynastack import Client
 from dynastack.ops.seeding import run_seed
-from examples.cicd import CICD, JobStatus, app
+from examples.cicd import AgentRepository, JobRepository, JobStatus, SessionRepository, app
 
 MODULES = ["examples.cicd", "examples.cicd.lifecycle", "examples.cicd.models",
            "examples.cicd.repositories", "examples.cicd.seed"]  # fmt: skip
@@ -40,12 +40,12 @@ def test_seed_writes_the_demo_data_and_can_run_twice(dynamodb_endpoint: str) -> 
         written = run_seed(app, client, env=env, count=4)
         assert written == {"agents": 4, "jobs": 20, "sessions": 8}
         assert run_seed(app, client, env=env, count=4) == written
-        cicd = CICD(client, env=env)
-        recent = cicd.jobs.list_recent(limit=100)
+        cicd = app.bind(client, env=env)
+        recent = cicd.service(JobRepository).list_recent(limit=100)
         assert len(recent) == 20
         assert {j.status for j in recent} == set(JobStatus)
-        assert len(cicd.sessions.list_for_user("demo-user-000")) == 2
-        regions = {a.region for a in cicd.agents.agents.scan()}
+        assert len(cicd.service(SessionRepository).list_for_user("demo-user-000")) == 2
+        regions = {a.region for a in cicd.service(AgentRepository).agents.scan()}
         assert len(regions) == 3
     finally:
         app.drop_tables(client, env=env)

@@ -9,8 +9,15 @@ from uuid import uuid4
 import pytest
 
 from dynastack import Client
+from dynastack.app import BoundApp
 from dynastack.testing.tables import AppTables
-from examples.cloud_platform import CloudPlatform, app
+from examples.cloud_platform import (
+    DeploymentRepository,
+    LogRepository,
+    MetricRepository,
+    StackRepository,
+    app,
+)
 
 CURSOR_KEY = bytes(range(32))
 
@@ -53,8 +60,28 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-def platform(client: Client, env: str, clock: Clock) -> CloudPlatform:
-    return CloudPlatform(client, env=env, clock=clock, cursor_key=CURSOR_KEY)
+def platform(client: Client, env: str, clock: Clock) -> BoundApp:
+    return app.bind(client, env=env, clock=clock, cursor_key=CURSOR_KEY)
+
+
+@pytest.fixture
+def deployments(platform: BoundApp) -> DeploymentRepository:
+    return platform.service(DeploymentRepository)
+
+
+@pytest.fixture
+def stacks(platform: BoundApp) -> StackRepository:
+    return platform.service(StackRepository)
+
+
+@pytest.fixture
+def logs(platform: BoundApp) -> LogRepository:
+    return platform.service(LogRepository)
+
+
+@pytest.fixture
+def metrics(platform: BoundApp) -> MetricRepository:
+    return platform.service(MetricRepository)
 
 
 @pytest.fixture
