@@ -1,7 +1,7 @@
 """CI/CD backend (seed 002): session tokens, jobs with a guarded lifecycle, agents, on dynastack.
 
 ``app`` is what the command line takes (``dynastack tables apply examples.cicd:app --env dev``,
-``dynastack seed …``, ``dynastack doctor …``); ``create_tables``/``drop_tables`` do the same
+``dynastack seed …``, ``dynastack doctor …``); ``app.create_tables``/``drop_tables`` do the same
 for tests and notebooks. The seed's session store, FastAPI app, Lambda handler and Terraform
 are not in this package (see the README).
 
@@ -12,15 +12,13 @@ Example:
 
 from __future__ import annotations
 
-from dynastack import App, Client
-from dynastack.provisioning import ensure_table
+from dynastack import App
 from examples.cicd.lifecycle import TRANSITIONS, IllegalTransition, JobStatus
 from examples.cicd.models import ENTITIES, Agent, AgentStatus, Job, SessionToken
-from examples.cicd.repositories import CICD, AgentRepository, JobRepository, SessionRepository
+from examples.cicd.repositories import AgentRepository, JobRepository, SessionRepository
 from examples.cicd.seed import seed
 
 __all__ = [
-    "CICD",
     "TRANSITIONS",
     "Agent",
     "AgentRepository",
@@ -32,20 +30,6 @@ __all__ = [
     "SessionRepository",
     "SessionToken",
     "app",
-    "create_tables",
-    "drop_tables",
 ]
 
 app = App("cicd", ENTITIES, seed=seed)
-
-
-def create_tables(client: Client, *, env: str | None) -> None:
-    """Create (or bring up to date) every CI/CD table in ``env`` and wait until it is active."""
-    for spec in app.table_specs(env=env):
-        ensure_table(spec, client)
-
-
-def drop_tables(client: Client, *, env: str | None) -> None:
-    """Delete every CI/CD table of ``env`` (tests and throw-away environments only)."""
-    for spec in app.table_specs(env=env):
-        client.delete_table(TableName=spec.name)

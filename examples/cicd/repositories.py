@@ -1,7 +1,9 @@
 """The CI/CD backend's repositories: sessions, jobs and agents (seed 002), one class each.
 
-Each wraps a dynastack ``Repository`` and takes an injected clock, so expiry (sessions), job
-timestamps and agent health are decided by the same ``now`` in code and in tests (no sleeps).
+Each is built on the bound App (``app.bind(client, env=…, clock=…)``): its repository and its
+clock come from there, so expiry (sessions), job timestamps and agent health are decided by the
+same ``now`` in code and in tests (no sleeps). ``bound.service(JobRepository)`` gives the one
+instance of a binding.
 
 * ``SessionRepository``: issue, read (expired sessions read as absent before DynamoDB's TTL
   sweeper deletes them), list and revoke a user's sessions, always in that user's scope.
@@ -11,13 +13,13 @@ timestamps and agent health are decided by the same ``now`` in code and in tests
 * ``AgentRepository``: register, heartbeat (never moving the heartbeat backwards), health
   computed on read against the clock, and agents per region by latest heartbeat.
 
-Example (against DynamoDB Local; ``examples.cicd.create_tables`` makes the tables):
+Example (against DynamoDB Local; ``app.create_tables`` makes the tables):
     >>> import os
     >>> from dynastack import Client
-    >>> from examples.cicd import create_tables, drop_tables
+    >>> from examples.cicd import app
     >>> client = Client.local(os.environ["DYNASTACK_ENDPOINT"])
-    >>> create_tables(client, env="doc")
-    >>> jobs = JobRepository(client, env="doc")
+    >>> _ = app.create_tables(client, env="doc")
+    >>> jobs = JobRepository(app.bind(client, env="doc"))
     >>> job = jobs.submit("api", ref="main", commit_sha="3f2a9c1")
     >>> jobs.claim(job.job_id, "worker-1").status
     <JobStatus.CLAIMED: 'CLAIMED'>
@@ -26,7 +28,7 @@ Example (against DynamoDB Local; ``examples.cicd.create_tables`` makes the table
     ...
     examples.cicd.lifecycle.IllegalTransition: CLAIMED → CLAIMED is not a legal transition \
 (from CLAIMED: RUNNING, QUEUED, CANCELLED)
-    >>> drop_tables(client, env="doc"); client.close()
+    >>> _ = app.drop_tables(client, env="doc"); client.close()
 """
 
 from __future__ import annotations
@@ -41,6 +43,12 @@ from uuid import uuid4
 from dynastack import Attr, Client, Update
 from dynastack.errors import ConditionalCheckFailed
 from dynastack.repository import Page, Repository, ge, lt
+from dynastack import Attr, Update
+from dynastack.app import BoundApp
+from dynastack.core.values import decode_item
+from dynastack.errors import ConditionalCheckFailed
+from dynastack.model import from_item
+from dynastack.repository import Page, ge, lt
 from examples.cicd.lifecycle import IllegalTransition, JobStatus, condition_for, refusal
 from examples.cicd.models import (
     JOB_SHARDS,
@@ -53,32 +61,18 @@ from examples.cicd.models import (
     time_key,
 )
 
-__all__ = ["CICD", "AgentRepository", "JobRepository", "SessionRepository"]
+__all__ = ["AgentRepository", "JobRepository", "SessionRepository"]
 
 Clock = Callable[[], datetime]
-
-
-def _utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 class SessionRepository:
     """Session tokens: TTL-expired, listed per user by ``UserSessionsIndex``."""
 
-    def __init__(
-        self,
-        client: Client,
-        *,
-        env: str | None,
-        clock: Clock | None = None,
-        cursor_key: bytes | str | None = None,
-        lifetime: timedelta = timedelta(hours=12),
-    ) -> None:
-        self._clock = clock or _utcnow
+    def __init__(self, bound: BoundApp, *, lifetime: timedelta = timedelta(hours=12)) -> None:
+        self._clock = bound.clock
         self.lifetime = lifetime
-        self.sessions = Repository(
-            SessionToken, client, env=env, clock=self._clock, cursor_key=cursor_key
-        )
+        self.sessions = bound[SessionToken]
 
     def create(
         self,
@@ -121,16 +115,9 @@ class SessionRepository:
 class JobRepository:
     """Jobs and their lifecycle (``lifecycle.TRANSITIONS``)."""
 
-    def __init__(
-        self,
-        client: Client,
-        *,
-        env: str | None,
-        clock: Clock | None = None,
-        cursor_key: bytes | str | None = None,
-    ) -> None:
-        self._clock = clock or _utcnow
-        self.jobs = Repository(Job, client, env=env, clock=self._clock, cursor_key=cursor_key)
+    def __init__(self, bound: BoundApp) -> None:
+        self._clock = bound.clock
+        self.jobs = bound[Job]
 
     def submit(self, pipeline: str, *, ref: str, commit_sha: str, job_id: str | None = None) -> Job:
         """Queue a new job, created now."""
@@ -255,18 +242,10 @@ class JobRepository:
 class AgentRepository:
     """Agents: registration, heartbeats, health on read, listing per region."""
 
-    def __init__(
-        self,
-        client: Client,
-        *,
-        env: str | None,
-        clock: Clock | None = None,
-        cursor_key: bytes | str | None = None,
-        max_silence: timedelta = timedelta(seconds=90),
-    ) -> None:
-        self._clock = clock or _utcnow
+    def __init__(self, bound: BoundApp, *, max_silence: timedelta = timedelta(seconds=90)) -> None:
+        self._clock = bound.clock
         self.max_silence = max_silence
-        self.agents = Repository(Agent, client, env=env, clock=self._clock, cursor_key=cursor_key)
+        self.agents = bound[Agent]
 
     def register(
         self, agent_id: str, *, region: str, hostname: str, labels: Collection[str] = (),
@@ -328,19 +307,3 @@ class AgentRepository:
                 "RegionIndex", region=region, last_heartbeat_at=ge(since), newest_first=True
             )
         )
-
-
-class CICD:
-    """The three repositories on one client, environment and clock."""
-
-    def __init__(
-        self,
-        client: Client,
-        *,
-        env: str | None,
-        clock: Clock | None = None,
-        cursor_key: bytes | str | None = None,
-    ) -> None:
-        self.sessions = SessionRepository(client, env=env, clock=clock, cursor_key=cursor_key)
-        self.jobs = JobRepository(client, env=env, clock=clock, cursor_key=cursor_key)
-        self.agents = AgentRepository(client, env=env, clock=clock, cursor_key=cursor_key)

@@ -13,7 +13,6 @@ Example:
 from dynastack import App
 from examples.cloud_platform.models import Deployment, LogEntry, Metric, Stack
 from examples.cloud_platform.repositories import (
-    CloudPlatform,
     DeploymentRepository,
     LogRepository,
     MetricRepository,
@@ -23,7 +22,6 @@ from examples.cloud_platform.repositories import (
 from examples.cloud_platform.seed import seed
 
 __all__ = [
-    "CloudPlatform",
     "DeploymentRepository",
     "LogRepository",
     "MetricRepository",

@@ -23,10 +23,13 @@ from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-from dynastack import Attr, Client
+from dynastack import Attr
+from dynastack.app import BoundApp
 from dynastack.core.expressions import Condition
 from dynastack.errors import ConditionalCheckFailed
 from dynastack.repository import Page, Repository, SortCondition, between, ge, le
+from dynastack.model import key_of
+from dynastack.repository import Page, SortCondition, between, ge, le
 from examples.cloud_platform.models import LogEntry, LogLevel, Metric
 
 __all__ = ["SAMPLE_ATTEMPTS", "LogRepository", "MetricRepository", "window"]
@@ -62,16 +65,9 @@ def _all(conditions: list[Condition]) -> Condition | None:
 class LogRepository:
     """Logs (table 3): a deployment's log lines in time order, and all lines by level."""
 
-    def __init__(
-        self,
-        client: Client,
-        *,
-        env: str | None = None,
-        cursor_key: bytes | str | None = None,
-        clock: Clock | None = None,
-    ) -> None:
-        self.items = Repository(LogEntry, client, env=env, cursor_key=cursor_key, clock=clock)
-        self._clock = clock
+    def __init__(self, bound: BoundApp) -> None:
+        self.items = bound[LogEntry]
+        self._clock = bound.clock
 
     def write(
         self,
@@ -94,8 +90,7 @@ class LogRepository:
             "details": details,
             "user_id": user_id,
         }
-        if self._clock is not None:
-            values["timestamp"] = self._clock()
+        values["timestamp"] = self._clock()
         return self.items.create(LogEntry.model_validate(values))
 
     def create(self, entry: LogEntry, /) -> LogEntry:
@@ -151,16 +146,9 @@ class LogRepository:
 class MetricRepository:
     """Metrics (table 4): samples of named metrics over time, kept 365 days."""
 
-    def __init__(
-        self,
-        client: Client,
-        *,
-        env: str | None = None,
-        cursor_key: bytes | str | None = None,
-        clock: Clock | None = None,
-    ) -> None:
-        self.items = Repository(Metric, client, env=env, cursor_key=cursor_key, clock=clock)
-        self._clock = clock
+    def __init__(self, bound: BoundApp) -> None:
+        self.items = bound[Metric]
+        self._clock = bound.clock
 
     def create(self, sample: Metric, /) -> Metric:
         """Store a sample exactly as given (an import keeps its own ttl); fails with
@@ -187,9 +175,7 @@ class MetricRepository:
             "unit": unit,
             "dimensions": dict(dimensions or {}),
         }
-        when = timestamp if timestamp is not None else self._clock() if self._clock else None
-        if when is not None:
-            values["timestamp"] = when
+        values["timestamp"] = timestamp if timestamp is not None else self._clock()
         sample = Metric.model_validate(values)
         for attempt in range(SAMPLE_ATTEMPTS):
             try:

@@ -13,25 +13,21 @@ deployment with its stacks and logs lives in ``cascade.py``.
 
 Example (against the DynamoDB Local at ``DYNASTACK_ENDPOINT``):
     >>> import os
-    >>> from dynastack.provisioning import ensure_table
+    >>> from dynastack import Client
     >>> from examples.cloud_platform import app
     >>> client = Client.local(os.environ["DYNASTACK_ENDPOINT"])
-    >>> specs = app.table_specs(env="repodoc")
-    >>> for spec in specs:
-    ...     _ = ensure_table(spec, client)
-    >>> platform = CloudPlatform(client, env="repodoc")
-    >>> made = platform.deployments.create(Deployment(
+    >>> _ = app.create_tables(client, env="repodoc")
+    >>> deployments = DeploymentRepository(app.bind(client, env="repodoc"))
+    >>> made = deployments.create(Deployment(
     ...     organization="DocOrg", project="shop", domain="shop.example.com",
     ...     template="default", created_by="user-1"))
-    >>> platform.deployments.update(made, status=DeploymentStatus.DEPLOYED).version
+    >>> deployments.update(made, status=DeploymentStatus.DEPLOYED).version
     2
-    >>> [d.status for d in platform.deployments.list_by_organization("DocOrg")]
+    >>> [d.status for d in deployments.list_by_organization("DocOrg")]
     [<DeploymentStatus.DEPLOYED: 'deployed'>]
-    >>> platform.deployments.delete(made.deployment_id)
+    >>> deployments.delete(made.deployment_id)
     Removal(deployment=True, stacks=0, logs=0, atomic=True)
-    >>> for spec in specs:
-    ...     _ = client.delete_table(TableName=spec.name)
-    >>> client.close()
+    >>> _ = app.drop_tables(client, env="repodoc"); client.close()
 """
 
 from __future__ import annotations
@@ -40,9 +36,10 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
-from dynastack import Attr, Client
+from dynastack import Attr
+from dynastack.app import BoundApp
 from dynastack.errors import ConditionalCheckFailed
-from dynastack.repository import Page, Repository, UnitOfWork
+from dynastack.repository import Page, UnitOfWork
 from examples.cloud_platform.cascade import Removal, remove_deployment
 from examples.cloud_platform.models import (
     Deployment,
@@ -60,7 +57,6 @@ from examples.cloud_platform.records import LogRepository, MetricRepository
 
 __all__ = [
     "ID_ATTEMPTS",
-    "CloudPlatform",
     "DeploymentRepository",
     "LogRepository",
     "MetricRepository",
@@ -86,19 +82,10 @@ class DeploymentRepository:
     ``ids`` draws new deployment ids (``new_deployment_id``; injectable to show collisions).
     """
 
-    def __init__(
-        self,
-        client: Client,
-        *,
-        env: str | None = None,
-        cursor_key: bytes | str | None = None,
-        clock: Clock | None = None,
-        ids: Callable[[], str] = new_deployment_id,
-    ) -> None:
-        options: dict[str, Any] = {"env": env, "cursor_key": cursor_key, "clock": clock}
-        self.items = Repository(Deployment, client, **options)
-        self.stacks = Repository(Stack, client, **options)
-        self.logs = Repository(LogEntry, client, **options)
+    def __init__(self, bound: BoundApp, *, ids: Callable[[], str] = new_deployment_id) -> None:
+        self.items = bound[Deployment]
+        self.stacks = bound[Stack]
+        self.logs = bound[LogEntry]
         self._ids = ids
 
     def create(self, deployment: Deployment, /) -> Deployment:
@@ -184,17 +171,9 @@ class DeploymentRepository:
 class StackRepository:
     """Stacks (table 2): one item per stack and environment of a deployment."""
 
-    def __init__(
-        self,
-        client: Client,
-        *,
-        env: str | None = None,
-        cursor_key: bytes | str | None = None,
-        clock: Clock | None = None,
-    ) -> None:
-        options: dict[str, Any] = {"env": env, "cursor_key": cursor_key, "clock": clock}
-        self.items = Repository(Stack, client, **options)
-        self.deployments = Repository(Deployment, client, **options)
+    def __init__(self, bound: BoundApp) -> None:
+        self.items = bound[Stack]
+        self.deployments = bound[Deployment]
 
     def create(self, stack: Stack, /) -> Stack:
         """Store a new stack under an existing deployment that is not being destroyed.
@@ -284,20 +263,3 @@ class StackRepository:
         return self.items.query(
             "StatusIndex", status=status, newest_first=True, limit=limit, cursor=cursor
         )
-
-
-class CloudPlatform:
-    """The four repositories on one client, environment, cursor key and clock."""
-
-    def __init__(
-        self,
-        client: Client,
-        *,
-        env: str | None = None,
-        cursor_key: bytes | str | None = None,
-        clock: Clock | None = None,
-    ) -> None:
-        self.deployments = DeploymentRepository(client, env=env, cursor_key=cursor_key, clock=clock)
-        self.stacks = StackRepository(client, env=env, cursor_key=cursor_key, clock=clock)
-        self.logs = LogRepository(client, env=env, cursor_key=cursor_key, clock=clock)
-        self.metrics = MetricRepository(client, env=env, cursor_key=cursor_key, clock=clock)

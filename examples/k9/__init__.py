@@ -2,7 +2,7 @@
 
 ``app`` is what the command line takes: ``dynastack tables apply examples.k9:app --env dev``,
 ``dynastack seed examples.k9:app --env dev``, ``dynastack doctor examples.k9:app --env dev``.
-``create_tables``/``drop_tables`` do the same for tests and notebooks.
+``app.create_tables``/``drop_tables`` do the same for tests and notebooks.
 
 Example:
     >>> [spec.name for spec in app.table_specs(env="dev", environ={})]
@@ -11,14 +11,12 @@ Example:
 
 from __future__ import annotations
 
-from dynastack import App, Client
-from dynastack.provisioning import ensure_table
+from dynastack import App
 from examples.k9.models import ENTITIES, Embedding, Preferences, Report, User
-from examples.k9.repositories import K9, EmbeddingRepository, ReportRepository, UserRepository
+from examples.k9.repositories import EmbeddingRepository, ReportRepository, UserRepository
 from examples.k9.seed import seed
 
 __all__ = [
-    "K9",
     "Embedding",
     "EmbeddingRepository",
     "Preferences",
@@ -27,20 +25,6 @@ __all__ = [
     "User",
     "UserRepository",
     "app",
-    "create_tables",
-    "drop_tables",
 ]
 
 app = App("k9", ENTITIES, seed=seed)
-
-
-def create_tables(client: Client, *, env: str | None) -> None:
-    """Create (or bring up to date) every K9 table in ``env`` and wait until it is active."""
-    for spec in app.table_specs(env=env):
-        ensure_table(spec, client)
-
-
-def drop_tables(client: Client, *, env: str | None) -> None:
-    """Delete every K9 table of ``env`` (tests and throw-away environments only)."""
-    for spec in app.table_specs(env=env):
-        client.delete_table(TableName=spec.name)

@@ -10,19 +10,19 @@ The seed's ``DatabaseManager.get_*_table()`` and ``convert_decimals``/``prepare_
 no counterpart: table names come from the ``Table`` declarations and ``env``, and the typed
 entities plus dynastack's codec convert values both ways.
 
-Example (against DynamoDB Local; the tables must exist, see ``examples.k9.create_tables``):
+Example (against DynamoDB Local; the tables must exist, see ``app.create_tables``):
     >>> import os
     >>> from dynastack import Client
-    >>> from examples.k9 import create_tables, drop_tables
+    >>> from examples.k9 import app
     >>> client = Client.local(os.environ["DYNASTACK_ENDPOINT"])
-    >>> create_tables(client, env="doc")
-    >>> k9 = K9(client, env="doc")
-    >>> mine = k9.reports.create_report("u1", Report(user_id="u1", title="Gait study"))
-    >>> [r.title for r in k9.reports.list_reports("u1")]
+    >>> _ = app.create_tables(client, env="doc")
+    >>> reports = ReportRepository(app.bind(client, env="doc"))
+    >>> mine = reports.create_report("u1", Report(user_id="u1", title="Gait study"))
+    >>> [r.title for r in reports.list_reports("u1")]
     ['Gait study']
-    >>> k9.reports.get_report("u2", mine.report_id) is None  # another user sees nothing
+    >>> reports.get_report("u2", mine.report_id) is None  # another user sees nothing
     True
-    >>> drop_tables(client, env="doc"); client.close()
+    >>> _ = app.drop_tables(client, env="doc"); client.close()
 """
 
 from __future__ import annotations
@@ -31,11 +31,11 @@ from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Any
 
-from dynastack import Client
+from dynastack.app import BoundApp
 from dynastack.repository import Page, Repository
 from examples.k9.models import Embedding, Report, User
 
-__all__ = ["K9", "EmbeddingRepository", "ReportRepository", "UserRepository"]
+__all__ = ["EmbeddingRepository", "ReportRepository", "UserRepository"]
 
 Clock = Callable[[], datetime]
 
@@ -43,8 +43,8 @@ Clock = Callable[[], datetime]
 class UserRepository:
     """Users by ``user_id``: create, read, partial update (seed: ``UserRepository``)."""
 
-    def __init__(self, client: Client, *, env: str | None, clock: Clock | None = None) -> None:
-        self.users = Repository(User, client, env=env, clock=clock)
+    def __init__(self, bound: BoundApp) -> None:
+        self.users = bound[User]
 
     def create_user(self, user: User) -> User:
         """Store a new user; ``ConditionalCheckFailed`` if the ``user_id`` is taken."""
@@ -62,15 +62,8 @@ class UserRepository:
 class ReportRepository:
     """Reports, always within one user's scope (seed: ``ReportRepository``)."""
 
-    def __init__(
-        self,
-        client: Client,
-        *,
-        env: str | None,
-        clock: Clock | None = None,
-        cursor_key: bytes | str | None = None,
-    ) -> None:
-        self.reports = Repository(Report, client, env=env, clock=clock, cursor_key=cursor_key)
+    def __init__(self, bound: BoundApp) -> None:
+        self.reports = bound[Report]
 
     def _of(self, user_id: str) -> Repository[Report]:
         return self.reports.for_owner(user_id)
@@ -109,15 +102,8 @@ class EmbeddingRepository:
     """Product embeddings, one per product, listed by model version (seed:
     ``EmbeddingRepository``)."""
 
-    def __init__(
-        self,
-        client: Client,
-        *,
-        env: str | None,
-        clock: Clock | None = None,
-        cursor_key: bytes | str | None = None,
-    ) -> None:
-        self.embeddings = Repository(Embedding, client, env=env, clock=clock, cursor_key=cursor_key)
+    def __init__(self, bound: BoundApp) -> None:
+        self.embeddings = bound[Embedding]
 
     def store_embedding(self, embedding: Embedding) -> Embedding:
         """Store (or replace) the product's embedding."""
@@ -139,19 +125,3 @@ class EmbeddingRepository:
     def iter_embeddings_by_model(self, model_version: str) -> Iterator[Embedding]:
         """Every embedding of ``model_version``, fetched page by page as the loop goes."""
         return self.embeddings.query_all("ModelVersionIndex", model_version=model_version)
-
-
-class K9:
-    """The three repositories on one client and environment (the seed's ``DatabaseManager``)."""
-
-    def __init__(
-        self,
-        client: Client,
-        *,
-        env: str | None,
-        clock: Clock | None = None,
-        cursor_key: bytes | str | None = None,
-    ) -> None:
-        self.users = UserRepository(client, env=env, clock=clock)
-        self.reports = ReportRepository(client, env=env, clock=clock, cursor_key=cursor_key)
-        self.embeddings = EmbeddingRepository(client, env=env, clock=clock, cursor_key=cursor_key)

@@ -12,8 +12,7 @@ Example:
 
 from __future__ import annotations
 
-from dynastack import App, Client
-from dynastack.provisioning import ensure_table
+from dynastack import App
 from examples.migration_dal.models import (
     ENTITIES,
     CartItem,
@@ -40,20 +39,6 @@ __all__ = [
     "Shop",
     "User",
     "app",
-    "create_tables",
-    "drop_tables",
 ]
 
 app = App("migration_dal", ENTITIES, seed=seed)
-
-
-def create_tables(client: Client, *, env: str | None) -> None:
-    """Create (or bring up to date) the three tables in ``env`` and wait until they are active."""
-    for spec in app.table_specs(env=env):
-        ensure_table(spec, client)
-
-
-def drop_tables(client: Client, *, env: str | None) -> None:
-    """Delete the three tables of ``env`` (tests and throw-away environments only)."""
-    for spec in app.table_specs(env=env):
-        client.delete_table(TableName=spec.name)

@@ -22,15 +22,15 @@ well (AP21 roots, AP22 children, AP25 the whole tree), and the rest costs what i
 
 Example (against DynamoDB Local; the tables must exist, see ``examples.migration_dal``):
     >>> from dynastack import Client
-    >>> from examples.migration_dal import create_tables, drop_tables
+    >>> from examples.migration_dal import app
     >>> client = Client.local(os.environ["DYNASTACK_ENDPOINT"])
-    >>> create_tables(client, env="doc-categories")
-    >>> categories = CategoryRepository(client, env="doc-categories")
+    >>> _ = app.create_tables(client, env="doc-categories")
+    >>> categories = CategoryRepository(app.bind(client, env="doc-categories"))
     >>> top = categories.create("Electronics")
     >>> laptops = categories.create("Laptops", parent_id=top.category_id)
     >>> laptops.category_path, laptops.level, categories.breadcrumb(laptops.category_id)
     ('Electronics/Laptops', 1, ['Electronics', 'Laptops'])
-    >>> drop_tables(client, env="doc-categories"); client.close()
+    >>> _ = app.drop_tables(client, env="doc-categories"); client.close()
 """
 
 from __future__ import annotations
@@ -39,11 +39,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from dynastack import Attr, Client, Update
+from dynastack import Attr, Update
+from dynastack.app import BoundApp
 from dynastack.errors import ConditionalCheckFailed, InvalidRequest, LimitExceeded
-from dynastack.repository import Repository, UnitOfWork
+from dynastack.repository import UnitOfWork
 from examples.migration_dal.models import ROOT, Category
-from examples.migration_dal.users import Clock
 
 __all__ = ["PATH_SEPARATOR", "CategoryRepository", "CategoryTree"]
 
@@ -64,8 +64,8 @@ class CategoryTree:
 class CategoryRepository:
     """Categories: the tree, lookups, search, and create / rename / delete."""
 
-    def __init__(self, client: Client, *, env: str | None, clock: Clock | None = None) -> None:
-        self.categories = Repository(Category, client, env=env, clock=clock)
+    def __init__(self, bound: BoundApp) -> None:
+        self.categories = bound[Category]
 
     # -- reads ------------------------------------------------------------------------------
 

@@ -22,10 +22,10 @@ one Query reads a whole cart (AP38, ``SK`` begins with ``CART#``) or a page of o
 
 Example (against DynamoDB Local; the tables must exist, see ``examples.migration_dal``):
     >>> from dynastack import Client
-    >>> from examples.migration_dal import Shop, create_tables, drop_tables
+    >>> from examples.migration_dal import Shop, app
     >>> client = Client.local(os.environ["DYNASTACK_ENDPOINT"])
-    >>> create_tables(client, env="doc-orders")
-    >>> shop = Shop(client, env="doc-orders")
+    >>> _ = app.create_tables(client, env="doc-orders")
+    >>> shop = app.bind(client, env="doc-orders").service(Shop)
     >>> books = shop.categories.create("Books")
     >>> dune = shop.products.create(Product(seller_id="1", category_id=books.category_id,
     ...                             product_name="Dune", price=Decimal("9.99"),
@@ -36,7 +36,7 @@ Example (against DynamoDB Local; the tables must exist, see ``examples.migration
     (Decimal('19.98'), 1)
     >>> shop.carts.get_cart("ann@example.com")
     []
-    >>> drop_tables(client, env="doc-orders"); client.close()
+    >>> _ = app.drop_tables(client, env="doc-orders"); client.close()
 """
 
 from __future__ import annotations
@@ -45,12 +45,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
-from dynastack import Attr, Client, Update
+from dynastack import Attr, Update
+from dynastack.app import BoundApp
 from dynastack.errors import ConditionalCheckFailed, InvalidRequest, LimitExceeded
-from dynastack.repository import Page, Repository, UnitOfWork
+from dynastack.repository import Page, UnitOfWork
 from examples.migration_dal.models import CartItem, Order, OrderLine, OrderStatus, Product
 from examples.migration_dal.products import ProductRepository
-from examples.migration_dal.users import Clock
 
 __all__ = [
     "MAX_CHECKOUT_LINES",
@@ -104,16 +104,9 @@ class OrderSummary:
 class CartRepository:
     """A user's cart: read, add, change, remove, clear, summarise, validate."""
 
-    def __init__(
-        self,
-        client: Client,
-        *,
-        env: str | None,
-        products: ProductRepository,
-        clock: Clock | None = None,
-    ) -> None:
-        self.carts = Repository(CartItem, client, env=env, clock=clock)
-        self.products = products
+    def __init__(self, bound: BoundApp) -> None:
+        self.carts = bound[CartItem]
+        self.products = bound.service(ProductRepository)
 
     def get_cart(self, email: str) -> list[CartItem]:
         """AP38: the cart's items, by product id (``SK`` begins with ``CART#``)."""
@@ -180,18 +173,10 @@ class CartRepository:
 class OrderRepository:
     """A user's orders: checkout, history, lookups by id, status changes, summaries."""
 
-    def __init__(
-        self,
-        client: Client,
-        *,
-        env: str | None,
-        carts: CartRepository,
-        clock: Clock | None = None,
-        cursor_key: bytes | str | None = None,
-    ) -> None:
-        self.orders = Repository(Order, client, env=env, clock=clock, cursor_key=cursor_key)
-        self.carts = carts
-        self.products = carts.products
+    def __init__(self, bound: BoundApp) -> None:
+        self.orders = bound[Order]
+        self.carts = bound.service(CartRepository)
+        self.products = self.carts.products
 
     def validate_checkout(self, email: str) -> tuple[list[CartItem], dict[str, Product]]:
         """AP37: the cart and its products; ``InvalidRequest`` naming every problem."""

@@ -21,11 +21,11 @@ rewritten by ``refresh_category_path`` after a category rename (eventually, idem
 Example (against DynamoDB Local; the tables must exist, see ``examples.migration_dal``):
     >>> from decimal import Decimal
     >>> from dynastack import Client
-    >>> from examples.migration_dal import create_tables, drop_tables
+    >>> from examples.migration_dal import app
     >>> client = Client.local(os.environ["DYNASTACK_ENDPOINT"])
-    >>> create_tables(client, env="doc-products")
-    >>> categories = CategoryRepository(client, env="doc-products")
-    >>> products = ProductRepository(client, env="doc-products", categories=categories)
+    >>> _ = app.create_tables(client, env="doc-products")
+    >>> bound = app.bind(client, env="doc-products")
+    >>> categories, products = bound.service(CategoryRepository), bound.service(ProductRepository)
     >>> books = categories.create("Books")
     >>> made = products.create(Product(seller_id="1", category_id=books.category_id,
     ...                                product_name="Dune", price=Decimal("9.99")))
@@ -33,7 +33,7 @@ Example (against DynamoDB Local; the tables must exist, see ``examples.migration
     ['Dune']
     >>> categories.existing(books.category_id).product_count
     1
-    >>> drop_tables(client, env="doc-products"); client.close()
+    >>> _ = app.drop_tables(client, env="doc-products"); client.close()
 """
 
 from __future__ import annotations
@@ -43,13 +43,13 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from dynastack import Attr, Client, Update
+from dynastack import Attr, Update
+from dynastack.app import BoundApp
 from dynastack.core.expressions import Condition
 from dynastack.errors import ConditionalCheckFailed, InvalidRequest
-from dynastack.repository import Page, Repository, UnitOfWork, begins_with
+from dynastack.repository import Page, UnitOfWork, begins_with
 from examples.migration_dal.categories import CategoryRepository
 from examples.migration_dal.models import Product
-from examples.migration_dal.users import Clock
 
 __all__ = ["ProductRepository", "SellerStats"]
 
@@ -67,17 +67,9 @@ class SellerStats:
 class ProductRepository:
     """Products: reads by id / category / seller, filtered pages, writes, inventory."""
 
-    def __init__(
-        self,
-        client: Client,
-        *,
-        env: str | None,
-        categories: CategoryRepository,
-        clock: Clock | None = None,
-        cursor_key: bytes | str | None = None,
-    ) -> None:
-        self.products = Repository(Product, client, env=env, clock=clock, cursor_key=cursor_key)
-        self.categories = categories
+    def __init__(self, bound: BoundApp) -> None:
+        self.products = bound[Product]
+        self.categories = bound.service(CategoryRepository)
 
     # -- reads ------------------------------------------------------------------------------
 

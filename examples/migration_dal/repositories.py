@@ -1,11 +1,12 @@
-"""The shop's repository interfaces on DynamoDB, and ``Shop``, which holds them together.
+"""The shop's repository interfaces on DynamoDB, and ``Shop``, the operations across them.
 
 Seed 003 asks for the stage-03 interfaces (users, products, categories, carts, orders) to be
 implemented on the tables of ``migrationContract.json`` without changing the interfaces. Each
 aggregate has one thin class built on dynastack's ``Repository`` (modules ``users``,
-``categories``, ``products``, ``orders``); ``Shop`` wires them to one client and environment and
-adds the operations that span aggregates: a seller's dashboard (AP47), adding a product as a
-seller (AP12) and renaming a category with its products' breadcrumbs (AP27).
+``categories``, ``products``, ``orders``), each built on the bound App
+(``app.bind(client, env=…)``; one that needs another asks ``bound.service(Other)``), and
+``Shop`` holds the operations that span aggregates: a seller's dashboard (AP47), adding a
+product as a seller (AP12) and renaming a category with its products' breadcrumbs (AP27).
 
 What the seed's design asked for and where it is now: retries with backoff and jitter, the
 circuit breaker, error classification and operation logs with correlation ids are the
@@ -15,28 +16,28 @@ unless ``DYNASTACK_ENDPOINT`` says so). None of it is re-implemented here.
 
 Example (against DynamoDB Local; the tables must exist, see ``examples.migration_dal``):
     >>> from dynastack import Client
-    >>> from examples.migration_dal import create_tables, drop_tables
+    >>> from examples.migration_dal import app
     >>> client = Client.local(os.environ["DYNASTACK_ENDPOINT"])
-    >>> create_tables(client, env="doc-shop")
-    >>> shop = Shop(client, env="doc-shop")
+    >>> _ = app.create_tables(client, env="doc-shop")
+    >>> shop = app.bind(client, env="doc-shop").service(Shop)
     >>> _ = shop.users.create_user(User(email="sam@example.com", username="sam", user_id="9",
     ...                                 password_hash="x", is_seller=True))
     >>> shop.seller_dashboard("sam@example.com").stats.products
     0
-    >>> drop_tables(client, env="doc-shop"); client.close()
+    >>> _ = app.drop_tables(client, env="doc-shop"); client.close()
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from dynastack import Client
+from dynastack.app import BoundApp
 from dynastack.errors import InvalidRequest
 from examples.migration_dal.categories import CategoryRepository
 from examples.migration_dal.models import Category, Product, User
 from examples.migration_dal.orders import CartRepository, OrderRepository
 from examples.migration_dal.products import ProductRepository, SellerStats
-from examples.migration_dal.users import Clock, UserRepository
+from examples.migration_dal.users import UserRepository
 
 __all__ = ["SellerDashboard", "Shop"]
 
@@ -53,23 +54,13 @@ class SellerDashboard:
 class Shop:
     """Every repository of the shop on one client and environment."""
 
-    def __init__(
-        self,
-        client: Client,
-        *,
-        env: str | None,
-        clock: Clock | None = None,
-        cursor_key: bytes | str | None = None,
-    ) -> None:
-        self.users = UserRepository(client, env=env, clock=clock)
-        self.categories = CategoryRepository(client, env=env, clock=clock)
-        self.products = ProductRepository(
-            client, env=env, categories=self.categories, clock=clock, cursor_key=cursor_key
-        )
-        self.carts = CartRepository(client, env=env, products=self.products, clock=clock)
-        self.orders = OrderRepository(
-            client, env=env, carts=self.carts, clock=clock, cursor_key=cursor_key
-        )
+    def __init__(self, bound: BoundApp) -> None:
+        # the aggregates these operations span, each the binding's one instance
+        self.users = bound.service(UserRepository)
+        self.categories = bound.service(CategoryRepository)
+        self.products = bound.service(ProductRepository)
+        self.carts = bound.service(CartRepository)
+        self.orders = bound.service(OrderRepository)
 
     def seller_dashboard(self, email: str) -> SellerDashboard:
         """AP47: the seller's profile, products and stats (one GetItem, one GSI2 query)."""

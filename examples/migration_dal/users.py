@@ -18,15 +18,15 @@ GSI2 first, which narrows but cannot close the race between two sign-ups with on
 
 Example (against DynamoDB Local; the tables must exist, see ``examples.migration_dal``):
     >>> from dynastack import Client
-    >>> from examples.migration_dal import create_tables, drop_tables
+    >>> from examples.migration_dal import app
     >>> client = Client.local(os.environ["DYNASTACK_ENDPOINT"])
-    >>> create_tables(client, env="doc-users")
-    >>> users = UserRepository(client, env="doc-users")
+    >>> _ = app.create_tables(client, env="doc-users")
+    >>> users = UserRepository(app.bind(client, env="doc-users"))
     >>> _ = users.create_user(User(email="a@example.com", username="ada", user_id="1",
     ...                            password_hash="x"))
     >>> users.get_by_username("ada").email, users.get_by_id("1").username
     ('a@example.com', 'ada')
-    >>> drop_tables(client, env="doc-users"); client.close()
+    >>> _ = app.drop_tables(client, env="doc-users"); client.close()
 """
 
 from __future__ import annotations
@@ -35,9 +35,8 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from dynastack import Client
+from dynastack.app import BoundApp
 from dynastack.errors import ConditionalCheckFailed, InvalidRequest
-from dynastack.repository import Repository
 from examples.migration_dal.models import Profile, User
 
 __all__ = ["Clock", "UserRepository"]
@@ -48,8 +47,8 @@ Clock = Callable[[], datetime]
 class UserRepository:
     """USER items: create, read by email / username / id, profile and seller updates."""
 
-    def __init__(self, client: Client, *, env: str | None, clock: Clock | None = None) -> None:
-        self.users = Repository(User, client, env=env, clock=clock)
+    def __init__(self, bound: BoundApp) -> None:
+        self.users = bound[User]
 
     def create_user(self, user: User) -> User:
         """AP1: store a new user; ``ConditionalCheckFailed`` if the email or username is taken."""

@@ -14,8 +14,7 @@ Example:
 
 from __future__ import annotations
 
-from dynastack import App, Client
-from dynastack.provisioning import ensure_table
+from dynastack import App
 from examples.vishmaker.iam import policy
 from examples.vishmaker.models import (
     ENTITIES,
@@ -32,7 +31,6 @@ from examples.vishmaker.repositories import (
     CHILDREN,
     ProjectRepository,
     RequirementTree,
-    VishMaker,
     WaitlistRepository,
 )
 from examples.vishmaker.seed import seed
@@ -47,26 +45,11 @@ __all__ = [
     "RequirementTree",
     "TestCase",
     "UserFlow",
-    "VishMaker",
     "Waitlist",
     "WaitlistRepository",
     "WaitlistStatus",
     "app",
-    "create_tables",
-    "drop_tables",
     "policy",
 ]
 
 app = App("vishmaker", ENTITIES, seed=seed)
-
-
-def create_tables(client: Client, *, env: str | None) -> None:
-    """Create (or bring up to date) the six tables in ``env`` and wait until they are active."""
-    for spec in app.table_specs(env=env):
-        ensure_table(spec, client)
-
-
-def drop_tables(client: Client, *, env: str | None) -> None:
-    """Delete the six tables of ``env`` (tests and throw-away environments only)."""
-    for spec in app.table_specs(env=env):
-        client.delete_table(TableName=spec.name)

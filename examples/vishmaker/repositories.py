@@ -1,5 +1,6 @@
 """VishMaker's repositories: projects and the requirement tree below them (the waitlist's is
-in waitlist.py); ``VishMaker`` holds all of them on one client.
+in waitlist.py), each built on the bound App (``app.bind(client, env=…)``); the tree asks the
+binding for the projects' repository (``bound.service(ProjectRepository)``).
 
 Projects are owner-scoped (``Project.user_id`` is an ``Owner`` field): every project operation
 runs on ``projects.for_owner(user_id)``, so the owner is in each write's condition and each
@@ -28,18 +29,19 @@ itself, evaluated by DynamoDB, not a check in Python. So:
 
 Example (against DynamoDB Local; the tables must exist, see ``examples.vishmaker``):
     >>> from dynastack import Client
-    >>> from examples.vishmaker import create_tables, drop_tables
+    >>> from examples.vishmaker import app
     >>> client = Client.local(os.environ["DYNASTACK_ENDPOINT"])
-    >>> create_tables(client, env="doc")
-    >>> vm = VishMaker(client, env="doc")
-    >>> project = vm.projects.create_project("u1", "Todo app", initial_prompt="A todo app")
-    >>> flow = vm.tree.create_user_flow("u1", project.id, "Sign up")
-    >>> hlr = vm.tree.create_child(flow, name="Accounts")
-    >>> vm.projects.get_project("u1", project.id).child_count
+    >>> _ = app.create_tables(client, env="doc")
+    >>> vm = app.bind(client, env="doc")
+    >>> projects, tree = vm.service(ProjectRepository), vm.service(RequirementTree)
+    >>> project = projects.create_project("u1", "Todo app", initial_prompt="A todo app")
+    >>> flow = tree.create_user_flow("u1", project.id, "Sign up")
+    >>> hlr = tree.create_child(flow, name="Accounts")
+    >>> projects.get_project("u1", project.id).child_count
     1
-    >>> vm.tree.delete_project("u1", project.id), vm.tree.list_children(flow)
+    >>> tree.delete_project("u1", project.id), tree.list_children(flow)
     (True, [])
-    >>> drop_tables(client, env="doc"); client.close()
+    >>> _ = app.drop_tables(client, env="doc"); client.close()
 """
 
 from __future__ import annotations
@@ -50,7 +52,8 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from dynastack import Attr, Client, Entity, Update
+from dynastack import Attr, Entity, Update
+from dynastack.app import BoundApp
 from dynastack.errors import ConditionalCheckFailed, InvalidRequest
 from dynastack.repository import Page, Repository, UnitOfWork
 from examples.vishmaker.models import (
@@ -68,7 +71,6 @@ __all__ = [
     "MAX_DELETES_PER_TRANSACTION",
     "ProjectRepository",
     "RequirementTree",
-    "VishMaker",
     "WaitlistRepository",
 ]
 
@@ -105,15 +107,8 @@ def _count(node: Entity) -> int:
 class ProjectRepository:
     """A user's projects: create, read, list, rename, and find by name (support tools)."""
 
-    def __init__(
-        self,
-        client: Client,
-        *,
-        env: str | None,
-        clock: Clock | None = None,
-        cursor_key: bytes | str | None = None,
-    ) -> None:
-        self.projects = Repository(Project, client, env=env, clock=clock, cursor_key=cursor_key)
+    def __init__(self, bound: BoundApp) -> None:
+        self.projects = bound[Project]
 
     def mine(self, user_id: str) -> Repository[Project]:
         """The owner-scoped view every user-facing operation runs on."""
@@ -163,19 +158,11 @@ class RequirementTree:
     """User flows, requirements and test cases: create under a parent, read, list, update,
     and cascade deletes that never leave orphans (see the module docstring)."""
 
-    def __init__(
-        self,
-        client: Client,
-        *,
-        env: str | None,
-        projects: ProjectRepository,
-        clock: Clock | None = None,
-        sleep: Callable[[float], object] = time.sleep,
-    ) -> None:
-        self.projects = projects
-        self.repos: dict[type[Entity], Repository[Any]] = {Project: projects.projects}
+    def __init__(self, bound: BoundApp, *, sleep: Callable[[float], object] = time.sleep) -> None:
+        self.projects = bound.service(ProjectRepository)
+        self.repos: dict[type[Entity], Repository[Any]] = {Project: self.projects.projects}
         for child, _, _ in CHILDREN.values():
-            self.repos[child] = Repository(child, client, env=env, clock=clock)
+            self.repos[child] = bound[child]
         self._sleep = sleep
 
     # -- create -----------------------------------------------------------------------------
@@ -324,22 +311,3 @@ class RequirementTree:
 def _childless(kind: type[Entity]) -> Any:
     """The delete condition of a node: no children (test cases have none by construction)."""
     return Attr("child_count") == 0 if kind in CHILDREN else None
-
-
-class VishMaker:
-    """Every VishMaker repository on one client and environment."""
-
-    def __init__(
-        self,
-        client: Client,
-        *,
-        env: str | None,
-        clock: Clock | None = None,
-        cursor_key: bytes | str | None = None,
-        sleep: Callable[[float], object] = time.sleep,
-    ) -> None:
-        self.projects = ProjectRepository(client, env=env, clock=clock, cursor_key=cursor_key)
-        self.tree = RequirementTree(
-            client, env=env, projects=self.projects, clock=clock, sleep=sleep
-        )
-        self.waitlist = WaitlistRepository(client, env=env, clock=clock, cursor_key=cursor_key)

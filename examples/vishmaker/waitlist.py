@@ -6,15 +6,15 @@ forward (pending → invited → joined) on condition that nobody moved it meanw
 
 Example (against DynamoDB Local; the tables must exist, see ``examples.vishmaker``):
     >>> from dynastack import Client
-    >>> from examples.vishmaker import create_tables, drop_tables
+    >>> from examples.vishmaker import app
     >>> client = Client.local(os.environ["DYNASTACK_ENDPOINT"])
-    >>> create_tables(client, env="doc-waitlist")
-    >>> waitlist = WaitlistRepository(client, env="doc-waitlist")
+    >>> _ = app.create_tables(client, env="doc-waitlist")
+    >>> waitlist = WaitlistRepository(app.bind(client, env="doc-waitlist"))
     >>> waitlist.join("ada@example.com").status.value
     'pending'
     >>> waitlist.set_status("ada@example.com", WaitlistStatus.INVITED).status.value
     'invited'
-    >>> drop_tables(client, env="doc-waitlist"); client.close()
+    >>> _ = app.drop_tables(client, env="doc-waitlist"); client.close()
 """
 
 from __future__ import annotations
@@ -24,9 +24,10 @@ from datetime import datetime
 
 from pydantic import ValidationError
 
-from dynastack import Attr, Client
+from dynastack import Attr
+from dynastack.app import BoundApp
 from dynastack.errors import ConditionalCheckFailed, InvalidRequest
-from dynastack.repository import Page, Repository
+from dynastack.repository import Page
 from examples.vishmaker.models import Waitlist, WaitlistStatus
 
 __all__ = ["WaitlistRepository"]
@@ -44,15 +45,8 @@ _NEXT: Mapping[WaitlistStatus, frozenset[WaitlistStatus]] = {
 class WaitlistRepository:
     """The waitlist: join (idempotent), read, list by status, invite / mark joined, remove."""
 
-    def __init__(
-        self,
-        client: Client,
-        *,
-        env: str | None,
-        clock: Clock | None = None,
-        cursor_key: bytes | str | None = None,
-    ) -> None:
-        self.entries = Repository(Waitlist, client, env=env, clock=clock, cursor_key=cursor_key)
+    def __init__(self, bound: BoundApp) -> None:
+        self.entries = bound[Waitlist]
 
     def join(self, email: str) -> Waitlist:
         """Put ``email`` on the waitlist; joining twice returns the existing entry unchanged

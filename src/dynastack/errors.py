@@ -8,7 +8,8 @@ the retry policy is a table lookup, not a chain of ``isinstance`` checks.
 
     DynastackError
     ├── ConfigurationError              settings, environment, endpoint, credentials missing
-    │   └── LocalServerError            DynamoDB Local cannot be installed / started / reached
+    │   ├── LocalServerError            DynamoDB Local cannot be installed / started / reached
+    │   └── EnvironmentRequired         a table is named per environment and none was given
     ├── DefinitionError(code)           a mistake in a declaration, raised at import
     ├── InvalidRequest                  rejected client-side: nothing was sent
     │   ├── InvalidParameter(path)      a boto3-style parameter of the wrong name / type
@@ -64,6 +65,7 @@ __all__ = [
     "DefinitionError",
     "DynastackError",
     "EncodingError",
+    "EnvironmentRequired",
     "ExpiredIterator",
     "IdempotentParameterMismatch",
     "InvalidCursor",
@@ -105,6 +107,19 @@ class ConfigurationError(DynastackError):
 
 class LocalServerError(ConfigurationError):
     """DynamoDB Local cannot be installed, started or reached (Java missing, port taken …)."""
+
+
+class EnvironmentRequired(ConfigurationError):
+    """A table's name depends on the environment (``{env}`` in its pattern) and none was given.
+
+    ``table`` is the logical name and ``pattern`` its naming rule, so that a front end can say
+    how to give one in its own terms (the CLI names ``--env``).
+    """
+
+    def __init__(self, message: str, *, table: str, pattern: str) -> None:
+        super().__init__(message)
+        self.table = table
+        self.pattern = pattern
 
 
 class DefinitionError(DynastackError):

@@ -288,8 +288,8 @@ def test_ttl_datetimes_are_whole_seconds_like_the_stored_epoch() -> None:
 
 
 def test_an_app_names_the_tables_that_have_no_pattern_of_their_own() -> None:
+    from dynastack.app import App
     from dynastack.errors import ConfigurationError
-    from dynastack.model import App
 
     table = Table("app-named")
 

@@ -15,9 +15,10 @@ from typing import Any
 
 import pytest
 
+from dynastack.app import App
 from dynastack.client.client import Client
 from dynastack.errors import ResourceNotFound
-from dynastack.model import App, TableSpec
+from dynastack.model import TableSpec
 
 from .ops_sample_app import app as sample_app
 

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from dynastack.app import App
 from dynastack.client.client import Client
-from dynastack.model import TTL, App, Entity, Index, Key, Table
+from dynastack.model import TTL, Entity, Index, Key, Table
 from dynastack.ops.seeding import SeedProgress
 
 orders = Table("orders")

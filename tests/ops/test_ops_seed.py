@@ -7,9 +7,10 @@ from typing import Any
 
 import pytest
 
+from dynastack.app import App
 from dynastack.client.client import Client
 from dynastack.errors import ConfigurationError
-from dynastack.model import App, TableSpec
+from dynastack.model import TableSpec
 from dynastack.ops.backup import count_items
 from dynastack.ops.seeding import call_seed, run_seed
 

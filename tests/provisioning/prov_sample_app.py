@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from dynastack.model import TTL, App, Entity, Index, Key, Table
+from dynastack.app import App
+from dynastack.model import TTL, Entity, Index, Key, Table
 
 accounts = Table("accounts")
 

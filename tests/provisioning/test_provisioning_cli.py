@@ -16,10 +16,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner, Result
 
+from dynastack.app import load_app
 from dynastack.cli import app as cli
 from dynastack.client.client import Client
 from dynastack.errors import ResourceNotFound
-from dynastack.model import load_app
 from dynastack.provisioning import ensure_table
 
 pytestmark = pytest.mark.integration
@@ -113,4 +113,6 @@ def test_drift_exits_1_and_apply_changes_nothing(
 def test_a_bad_app_path_is_a_one_line_error(env: str, dynamodb_endpoint: str) -> None:
     result = CliRunner().invoke(cli, ["tables", "plan", "no_such_module_x:app", "--env", env])
     assert result.exit_code == 1
-    assert result.stderr.startswith("error: cannot import 'no_such_module_x'")
+    assert result.stderr.startswith(
+        "error: APP 'no_such_module_x:app': no module named 'no_such_module_x'"
+    )

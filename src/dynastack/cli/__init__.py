@@ -6,6 +6,8 @@ line per group, so that helpers adding groups never edit the same line).
 
 Every ``DynastackError`` is caught once, at the root command, and printed as a one-line red
 message with exit code 1 (see ``dynastack.cli.output``); nothing imports ``dynastack.cli``.
+Errors that name a library parameter are told in CLI terms there: a missing environment
+(``EnvironmentRequired``) says ``--env``, not ``env=``.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from typer.core import TyperGroup
 
 from dynastack import __version__
 from dynastack.cli.output import print_error
-from dynastack.errors import DynastackError
+from dynastack.errors import ConfigurationError, DynastackError, EnvironmentRequired
 
 __all__ = ["add_group", "app", "main"]
 
@@ -31,9 +33,24 @@ class _RootGroup(TyperGroup):
     def invoke(self, ctx: Any) -> Any:
         try:
             return super().invoke(ctx)
+        except EnvironmentRequired as error:
+            print_error(ConfigurationError(in_cli_terms(error)))
+            raise typer.Exit(code=1) from None
         except DynastackError as error:
             print_error(error)
             raise typer.Exit(code=1) from None
+
+
+def in_cli_terms(error: EnvironmentRequired) -> str:
+    """The message of a missing environment, naming the CLI's flag and variable.
+
+    >>> in_cli_terms(EnvironmentRequired("…", table="users", pattern="{table}-{env}"))
+    "table 'users' is named '{table}-{env}' per environment: pass --env ENV (or set DYNASTACK_ENV)"
+    """
+    return (
+        f"table {error.table!r} is named {error.pattern!r} per environment: "
+        "pass --env ENV (or set DYNASTACK_ENV)"
+    )
 
 
 def _show_version(value: bool) -> None:

@@ -10,14 +10,13 @@ and the progress bars, and turns reports into exit codes:
   count mismatch. ``import --dry-run`` runs every check and writes nothing.
 * ``seed``: 0 done, 1 when the App has no seed function, a table is missing, or seeding failed.
 
-For a loopback ``--endpoint`` (DynamoDB Local) with no region configured, the region is
-``us-east-1``, as ``Client.local`` and ``dynastack tables`` use.
+Without ``--endpoint`` or ``DYNASTACK_ENDPOINT`` the DynamoDB Local that ``dynastack local
+start`` recorded is used, else AWS (``dynastack.cli.endpoint`` decides, for every command).
 """
 
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -35,11 +34,10 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from dynastack.app import load_app
+from dynastack.cli.endpoint import make_client
 from dynastack.cli.output import err_console, out_console
-from dynastack.client.client import Client
-from dynastack.client.settings import is_loopback
 from dynastack.core.retry import RetryPolicy
-from dynastack.model.app import load_app
 from dynastack.ops.backup import DEFAULT_SEGMENTS, export_app
 from dynastack.ops.doctor import DoctorReport, diagnose
 from dynastack.ops.manifest import read_manifest
@@ -52,11 +50,18 @@ app = typer.Typer(help="Operate an App's tables: doctor, export, import, seed.")
 
 AppPath = Annotated[str, typer.Argument(metavar="APP", help="The App, as 'package.module:app'.")]
 Env = Annotated[
-    str | None, typer.Option("--env", help="Environment the table names are made for (dev …).")
+    str | None,
+    typer.Option(
+        "--env", envvar="DYNASTACK_ENV", help="Environment the table names are made for (dev …)."
+    ),
 ]
 Endpoint = Annotated[
     str | None,
-    typer.Option("--endpoint", help="DynamoDB endpoint URL (default: DYNASTACK_ENDPOINT / AWS)."),
+    typer.Option(
+        "--endpoint",
+        help="DynamoDB endpoint URL (default: DYNASTACK_ENDPOINT, else the running "
+        "`dynastack local`, else AWS).",
+    ),
 ]
 Region = Annotated[str | None, typer.Option("--region", help="AWS region (default: AWS_REGION).")]
 Segments = Annotated[
@@ -65,14 +70,6 @@ Segments = Annotated[
 
 #: attempts for doctor's calls: an unreachable endpoint is reported in a second, not after 8
 _DOCTOR_RETRY = RetryPolicy(max_attempts=3)
-
-
-def _client(endpoint: str | None, region: str | None, retry: RetryPolicy | None = None) -> Client:
-    target = endpoint or os.environ.get("DYNASTACK_ENDPOINT")
-    configured = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
-    if region is None and not configured and target and is_loopback(target):
-        region = "us-east-1"  # as Client.local: DynamoDB Local keeps tables per region
-    return Client(endpoint, region=region, retry=retry)
 
 
 def doctor_table(report: DoctorReport, title: str) -> Table:
@@ -107,7 +104,7 @@ def doctor_command(
 ) -> None:
     """Check the connection and every table (exit 0 ok, 1 drift or missing, 2 unreachable)."""
     application = load_app(app_path)
-    with _client(endpoint, region, _DOCTOR_RETRY) as client:
+    with make_client(endpoint, region, _DOCTOR_RETRY) as client:
         url = client.settings.endpoint
         report = diagnose(application, client, env=env, endpoint=url)
     if as_json:
@@ -180,7 +177,7 @@ def export_command(
 ) -> None:
     """Back up every table of APP to DIR: one JSON Lines file per table and manifest.json."""
     application = load_app(app_path)
-    with _client(endpoint, region) as client, _bars() as bars:
+    with make_client(endpoint, region) as client, _bars() as bars:
         manifest = export_app(application, client, out, env=env, segments=segments, progress=bars)
     summary = Table(title=f"backup in {escape(str(out))}", title_justify="left")
     for column in ("table", "items", "file", "sha256"):
@@ -224,7 +221,7 @@ def import_command(
     """Restore a backup into APP's tables: checksums and key schemas first, then batch writes."""
     application = load_app(app_path)
     read_manifest(source)  # a wrong folder is named before any client or region is needed
-    with _client(endpoint, region) as client, _bars() as bars:
+    with make_client(endpoint, region) as client, _bars() as bars:
         report = import_app(
             application,
             client,
@@ -282,7 +279,7 @@ def seed_command(
 ) -> None:
     """Write demo data with the App's seed function (its tables must exist)."""
     application = load_app(app_path)
-    with _client(endpoint, region) as client, _bars() as bars:
+    with make_client(endpoint, region) as client, _bars() as bars:
         written = run_seed(application, client, env=env, count=count, progress=bars)
     shown = ", ".join(f"{escape(label)} {n}" for label, n in written.items())
     out_console().print(f"[green]seeded {application.name}[/green]{': ' + shown if shown else ''}")

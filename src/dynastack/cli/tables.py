@@ -10,15 +10,14 @@ same tables as a CloudFormation template or Terraform JSON, for teams that deplo
 Exit codes follow ``terraform plan -detailed-exitcode``, so CI can branch on them:
 0 nothing to change, 2 changes pending (``plan`` only), 1 drift or any other error.
 
-For a loopback ``--endpoint`` (DynamoDB Local) with no region configured, the region is
-``us-east-1``, as ``Client.local`` uses: DynamoDB Local keeps separate tables per region.
+Without ``--endpoint`` or ``DYNASTACK_ENDPOINT`` the DynamoDB Local that ``dynastack local
+start`` recorded is used, else AWS (``dynastack.cli.endpoint`` decides, for every command).
 """
 
 from __future__ import annotations
 
 import enum
 import json
-import os
 from collections.abc import Sequence
 from typing import Annotated
 
@@ -26,11 +25,10 @@ import typer
 from rich.markup import escape
 from rich.tree import Tree
 
+from dynastack.app import load_app
+from dynastack.cli.endpoint import make_client
 from dynastack.cli.output import out_console, print_error
-from dynastack.client.client import Client
-from dynastack.client.settings import is_loopback
 from dynastack.errors import DefinitionError
-from dynastack.model.app import load_app
 from dynastack.model.tablespec import TableSpec
 from dynastack.provisioning import Plan, Polling, apply, plan_table
 from dynastack.provisioning.iac import cloudformation, terraform
@@ -48,11 +46,18 @@ AppPath = Annotated[
     str, typer.Argument(metavar="APP", help="The App to provision, as 'package.module:app'.")
 ]
 Env = Annotated[
-    str | None, typer.Option("--env", help="Environment the table names are made for (dev …).")
+    str | None,
+    typer.Option(
+        "--env", envvar="DYNASTACK_ENV", help="Environment the table names are made for (dev …)."
+    ),
 ]
 Endpoint = Annotated[
     str | None,
-    typer.Option("--endpoint", help="DynamoDB endpoint URL (default: DYNASTACK_ENDPOINT / AWS)."),
+    typer.Option(
+        "--endpoint",
+        help="DynamoDB endpoint URL (default: DYNASTACK_ENDPOINT, else the running "
+        "`dynastack local`, else AWS).",
+    ),
 ]
 Region = Annotated[str | None, typer.Option("--region", help="AWS region (default: AWS_REGION).")]
 Recreate = Annotated[
@@ -101,14 +106,6 @@ def plan_tree(plans: Sequence[Plan], title: str) -> Tree:
     return tree
 
 
-def _client(endpoint: str | None, region: str | None) -> Client:
-    target = endpoint or os.environ.get("DYNASTACK_ENDPOINT")
-    configured = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
-    if region is None and not configured and target and is_loopback(target):
-        region = "us-east-1"  # as Client.local: DynamoDB Local keeps tables per region
-    return Client(endpoint, region=region)
-
-
 def _specs(app_path: str, env: str | None) -> tuple[list[TableSpec], str]:
     # the App is loaded before any client is made: a typo in APP needs no network or region
     application = load_app(app_path)
@@ -137,7 +134,7 @@ def plan_command(
 ) -> None:
     """Show what apply would change. Exit 0: nothing; 2: changes pending; 1: drift."""
     specs, title = _specs(app_path, env)
-    with _client(endpoint, region) as client:
+    with make_client(endpoint, region) as client:
         plans = [plan_table(s, client, recreate_indexes=recreate_indexes) for s in specs]
         title += f" at {client.settings.endpoint}"
     out_console().print(plan_tree(plans, title))
@@ -161,7 +158,7 @@ def apply_command(
     """Plan, then make the changes (one at a time, waiting for ACTIVE). Exit 1 on drift."""
     console = out_console()
     specs, title = _specs(app_path, env)
-    with _client(endpoint, region) as client:
+    with make_client(endpoint, region) as client:
         plans = [plan_table(s, client, recreate_indexes=recreate_indexes) for s in specs]
         title += f" at {client.settings.endpoint}"
         console.print(plan_tree(plans, title))

@@ -78,8 +78,12 @@ def _reason(raw: Mapping[str, Any]) -> CancellationReason:
     return CancellationReason(None if code in (None, "None") else code, raw.get("Message"), item)
 
 
-def service_error(action: str, response: HttpResponse) -> ServiceError:
+def service_error(action: str, response: HttpResponse, table: str | None = None) -> ServiceError:
     """The typed error for a non-200 reply, keeping DynamoDB's request id and returned item.
+
+    A missing table is named in the message (``table``, the request's ``TableName``):
+    DynamoDB's own text ("Requested resource not found", DynamoDB Local's "Cannot do
+    operations on a non-existent table") does not say which one.
 
     Example:
         >>> body = b'{"__type":"x#ConditionalCheckFailedException","Item":{"a":{"S":"b"}}}'
@@ -96,9 +100,12 @@ def service_error(action: str, response: HttpResponse) -> ServiceError:
         data = {}
     wire_type = data.get("__type") or f"HTTP{response.status}"
     raw_reasons = data.get("CancellationReasons") or ()
+    message = data.get("message") or data.get("Message") or ""
+    if table and wire_type.endswith("ResourceNotFoundException") and table not in message:
+        message = f"table {table!r} does not exist at this endpoint and region: {message}"
     return from_wire(
         wire_type,
-        data.get("message") or data.get("Message") or "",
+        message,
         status=response.status,
         request_id=response.headers.get("x-amzn-requestid"),
         operation=action,
@@ -205,7 +212,7 @@ class CallPlan:
                 # a cut reply to a request that did arrive: the outcome is unknown
                 raise TransportError(f"{op.action}: malformed reply from DynamoDB") from None
             return op.parse(data), data
-        raise service_error(op.action, response)
+        raise service_error(op.action, response, op.table_name)
 
     def failed(
         self,

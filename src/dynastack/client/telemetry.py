@@ -35,9 +35,12 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from prometheus_client import REGISTRY, CollectorRegistry, Counter, Histogram
+from dynastack.errors import ConfigurationError
+
+if TYPE_CHECKING:  # an optional extra: imported when a Metrics is made, not with the client
+    from prometheus_client import CollectorRegistry
 
 __all__ = ["CallEvent", "Metrics", "Telemetry", "correlation", "correlation_id"]
 
@@ -152,6 +155,12 @@ class Metrics:
     def __init__(
         self, registry: CollectorRegistry | None = None, namespace: str = "dynastack"
     ) -> None:
+        try:
+            from prometheus_client import REGISTRY, Counter, Histogram
+        except ImportError as missing:
+            raise ConfigurationError(
+                "Metrics needs prometheus-client: pip install 'dynastack[prometheus]'"
+            ) from missing
         registry = REGISTRY if registry is None else registry
         self.calls_total = Counter(
             "calls",

@@ -1,6 +1,5 @@
 """Declarations: entities, keys, indexes, tables and the field roles the framework owns."""
 
-from dynastack.model.app import App, load_app
 from dynastack.model.declarations import Index, Key, Projection, Table
 from dynastack.model.entity import Entity
 from dynastack.model.items import from_item, key_of, to_item
@@ -11,7 +10,6 @@ from dynastack.model.tablespec import AttributeSpec, IndexSpec, TableSpec
 
 __all__ = [
     "TTL",
-    "App",
     "AttributeSpec",
     "CreatedAt",
     "Entity",
@@ -32,6 +30,5 @@ __all__ = [
     "auto_now",
     "from_item",
     "key_of",
-    "load_app",
     "to_item",
 ]

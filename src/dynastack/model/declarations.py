@@ -26,7 +26,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
-from dynastack.errors import ConfigurationError, DefinitionError
+from dynastack.errors import ConfigurationError, DefinitionError, EnvironmentRequired
 
 if TYPE_CHECKING:
     from dynastack.model.entity import Entity
@@ -108,8 +108,10 @@ class Table:
         else:
             pattern = self.pattern or default_pattern or ("{table}-{env}" if env else "{table}")
             if "{env}" in pattern and not env:
-                raise ConfigurationError(
-                    f"table {self.name!r} is named {pattern!r} per environment: pass env=…"
+                raise EnvironmentRequired(
+                    f"table {self.name!r} is named {pattern!r} per environment: pass env=…",
+                    table=self.name,
+                    pattern=pattern,
                 )
             name = pattern.format(table=self.name, env=env or "")
         if not _TABLE_NAME.match(name):

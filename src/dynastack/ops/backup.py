@@ -40,10 +40,10 @@ from typing import Any
 import orjson
 
 from dynastack import __version__
+from dynastack.app import App
 from dynastack.core.operations.raw import RawCall
 from dynastack.core.operations.tables import DescribeTable
 from dynastack.errors import ConfigurationError, ResourceNotFound
-from dynastack.model.app import App
 from dynastack.model.tablespec import TableSpec
 from dynastack.ops.manifest import KeySchema, Manifest, TableEntry, write_manifest
 from dynastack.provisioning.drivers import Sender

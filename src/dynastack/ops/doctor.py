@@ -33,11 +33,11 @@ from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from dynastack.app import App
 from dynastack.core.operations.raw import RawCall
 from dynastack.core.operations.table_description import TableDescription
 from dynastack.core.operations.tables import DescribeTable, ListTables
 from dynastack.errors import CircuitOpen, ResourceNotFound, ServiceError, TransportError
-from dynastack.model.app import App
 from dynastack.model.tablespec import AttributeSpec, TableSpec
 from dynastack.provisioning.changes import (
     AddIndex,

@@ -38,9 +38,9 @@ from typing import Any
 
 import orjson
 
+from dynastack.app import App
 from dynastack.core.operations.raw import RawCall
 from dynastack.errors import ConfigurationError, Throttled
-from dynastack.model.app import App
 from dynastack.model.tablespec import TableSpec
 from dynastack.ops.backup import DEFAULT_SEGMENTS, Progress, count_items, describe_or_none
 from dynastack.ops.manifest import KeySchema, Manifest, TableEntry, read_manifest

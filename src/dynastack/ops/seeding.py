@@ -25,7 +25,7 @@ The contract, for application authors::
   from ``count`` and an index), or skip what already exists.
 
 Example:
-    >>> from dynastack.model import App
+    >>> from dynastack.app import App
     >>> def seed(client, *, env, count, progress):
     ...     progress("notes", count, count)
     ...     return {"notes": count}
@@ -42,8 +42,8 @@ import inspect
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, Protocol
 
+from dynastack.app import App
 from dynastack.errors import ConfigurationError
-from dynastack.model.app import App
 from dynastack.ops.backup import describe_or_none
 
 if TYPE_CHECKING:

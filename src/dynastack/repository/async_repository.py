@@ -38,7 +38,7 @@ from dynastack.client.async_client import AsyncClient
 from dynastack.core.expressions import Condition
 from dynastack.core.steps import Script, arun
 from dynastack.core.updates import Update
-from dynastack.model.app import App
+from dynastack.model.app import TableNaming
 from dynastack.model.entity import Entity
 from dynastack.model.partial import Partial
 from dynastack.repository import batch, queries, writes
@@ -70,7 +70,7 @@ class AsyncRepository(Generic[E]):
         *,
         env: str | None = None,
         table_name: str | None = None,
-        app: App | None = None,
+        app: TableNaming | None = None,
         cursor_key: bytes | str | None = None,
         cursor_ttl: float = DEFAULT_TTL,
         clock: Callable[[], datetime] | None = None,

@@ -41,7 +41,7 @@ from dynastack.core.operations import GetItem, GetItemResult, Scan, ScanResult
 from dynastack.core.steps import Script, Send, arun, run
 from dynastack.core.values import decode_item, encode_item
 from dynastack.errors import ConditionalCheckFailed, InvalidRequest
-from dynastack.model.app import App
+from dynastack.model.app import TableNaming
 from dynastack.model.codec import entity_from_item, entity_to_wire
 from dynastack.model.entity import Entity
 from dynastack.model.items import key_of
@@ -263,7 +263,7 @@ def _prepare(
     *,
     env: str | None,
     table_name: str | None,
-    app: App | None,
+    app: TableNaming | None,
     segments: int,
     checkpoint: Path | str | None,
     progress: Progress | None,
@@ -304,7 +304,7 @@ def backfill(
     *,
     env: str | None = None,
     table_name: str | None = None,
-    app: App | None = None,
+    app: TableNaming | None = None,
     segments: int = 1,
     page_size: int | None = None,
     progress: Progress | None = None,
@@ -340,7 +340,7 @@ async def abackfill(
     *,
     env: str | None = None,
     table_name: str | None = None,
-    app: App | None = None,
+    app: TableNaming | None = None,
     segments: int = 1,
     page_size: int | None = None,
     progress: Progress | None = None,

@@ -50,7 +50,7 @@ from dynastack.errors import (
     ItemNotFound,
     VersionConflict,
 )
-from dynastack.model.app import App
+from dynastack.model.app import TableNaming
 from dynastack.model.codec import entity_from_item
 from dynastack.model.entity import Entity
 from dynastack.model.items import expiry_epoch, key_of
@@ -95,7 +95,7 @@ def all_of(conditions: list[Condition]) -> Condition | None:
 
 
 def table_name_for(
-    entity: type[Entity], *, env: str | None, table_name: str | None, app: App | None
+    entity: type[Entity], *, env: str | None, table_name: str | None, app: TableNaming | None
 ) -> str:
     """The physical table of ``entity``: ``table_name`` as given, else the naming rules."""
     if table_name is not None:

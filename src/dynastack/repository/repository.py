@@ -40,7 +40,7 @@ from dynastack.client.client import Client
 from dynastack.core.expressions import Condition
 from dynastack.core.steps import Script, run
 from dynastack.core.updates import Update
-from dynastack.model.app import App
+from dynastack.model.app import TableNaming
 from dynastack.model.entity import Entity
 from dynastack.model.partial import Partial
 from dynastack.repository import batch, queries, writes
@@ -74,7 +74,7 @@ class Repository(Generic[E]):
         *,
         env: str | None = None,
         table_name: str | None = None,
-        app: App | None = None,
+        app: TableNaming | None = None,
         cursor_key: bytes | str | None = None,
         cursor_ttl: float = DEFAULT_TTL,
         clock: Callable[[], datetime] | None = None,

@@ -1,14 +1,22 @@
-"""pytest plugin: one in-memory DynamoDB Local per test session, started on first use.
+"""pytest plugin: one in-memory DynamoDB Local per test session, and an App's tables on it.
 
 Loaded automatically through the ``pytest11`` entry point, so any project that installs
-dynastack gets the fixtures: ``dynamodb_local`` (an object with ``.endpoint``) and
-``dynamodb_endpoint`` (the URL string). The server is started by ``dynastack.local`` exactly as
-``dynastack local start --in-memory`` would (installing the jar on first use), with its state
-and log in a temporary folder so that it never touches a developer's ``.dynastack/``, and it is
-stopped at the end of the session.
+dynastack gets the fixtures:
+
+* ``dynamodb_local`` (an object with ``.endpoint``) and ``dynamodb_endpoint`` (the URL);
+* ``dynastack_tables``: an ``AppTables`` whose ``create(app)`` makes an App's tables in a
+  fresh environment and returns its name (all dropped at the end of the session).
+
+The server is started by ``dynastack.local`` exactly as ``dynastack local start --in-memory``
+would (installing the jar on first use), with its state and log in a temporary folder so that
+it never touches a developer's ``.dynastack/``, and it is stopped at the end of the session.
 
 ``DYNASTACK_TEST_ENDPOINT`` points the fixtures at a server that is already running (another
 DynamoDB Local, ScyllaDB Alternator …) and starts nothing.
+
+Why every import is inside a fixture: pytest loads this module in *every* run of a project
+that has dynastack installed, including runs that never touch DynamoDB, so loading it must
+cost nothing (tests/test_front_door.py pins that it imports no other dynastack module).
 
 Parallel runs (pytest-xdist): every worker is its own session and starts its own server, in
 its own state folder, on its own free port; the jar install is serialised by a file lock. The
@@ -20,12 +28,21 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import pytest
 
-from dynastack.local import LocalServer
+if TYPE_CHECKING:
+    from dynastack.local import LocalServer
+    from dynastack.testing.tables import AppTables
 
-__all__ = ["DynamoDBLocal", "dynamodb_endpoint", "dynamodb_local", "pytest_configure"]
+__all__ = [
+    "DynamoDBLocal",
+    "dynamodb_endpoint",
+    "dynamodb_local",
+    "dynastack_tables",
+    "pytest_configure",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +65,8 @@ def dynamodb_local(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DynamoD
     if external:
         yield DynamoDBLocal(endpoint=external.rstrip("/"))
         return
+    from dynastack.local import LocalServer
+
     with LocalServer(
         state_dir=tmp_path_factory.mktemp("dynamodb-local"), tie_to_parent=True
     ) as server:
@@ -59,3 +78,18 @@ def dynamodb_local(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DynamoD
 def dynamodb_endpoint(dynamodb_local: DynamoDBLocal) -> str:
     """The endpoint URL of the session's DynamoDB Local, e.g. ``http://127.0.0.1:PORT``."""
     return dynamodb_local.endpoint
+
+
+@pytest.fixture(scope="session")
+def dynastack_tables(dynamodb_endpoint: str) -> Iterator[AppTables]:
+    """Make an App's tables on the session's DynamoDB Local: ``dynastack_tables.create(app)``
+    returns a fresh env name; everything made is dropped at the end of the session."""
+    from dynastack.client.client import Client
+    from dynastack.testing.tables import AppTables
+
+    with Client.local(dynamodb_endpoint) as client:
+        tables = AppTables(client)
+        try:
+            yield tables
+        finally:
+            tables.drop_all()

@@ -9,7 +9,9 @@ from uuid import uuid4
 import pytest
 
 from dynastack import Client
-from examples.cicd import CICD, create_tables, drop_tables
+from dynastack.app import BoundApp
+from dynastack.testing.tables import AppTables
+from examples.cicd import AgentRepository, JobRepository, SessionRepository, app
 
 from .cicd_support import Clock
 
@@ -22,11 +24,9 @@ def client(dynamodb_endpoint: str) -> Iterator[Client]:
 
 
 @pytest.fixture(scope="module")
-def env(client: Client) -> Iterator[str]:
-    name = f"t{uuid4().hex[:8]}"
-    create_tables(client, env=name)
-    yield name
-    drop_tables(client, env=name)
+def env(dynastack_tables: AppTables) -> Iterator[str]:
+    with dynastack_tables.environment(app) as name:
+        yield name
 
 
 @pytest.fixture
@@ -35,8 +35,23 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-def cicd(client: Client, env: str, clock: Clock) -> CICD:
-    return CICD(client, env=env, clock=clock, cursor_key=bytes(range(32)))
+def cicd(client: Client, env: str, clock: Clock) -> BoundApp:
+    return app.bind(client, env=env, clock=clock, cursor_key=bytes(range(32)))
+
+
+@pytest.fixture
+def jobs(cicd: BoundApp) -> JobRepository:
+    return cicd.service(JobRepository)
+
+
+@pytest.fixture
+def sessions(cicd: BoundApp) -> SessionRepository:
+    return cicd.service(SessionRepository)
+
+
+@pytest.fixture
+def agents(cicd: BoundApp) -> AgentRepository:
+    return cicd.service(AgentRepository)
 
 
 @pytest.fixture

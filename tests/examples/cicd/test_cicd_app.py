@@ -10,7 +10,7 @@ import pytest
 
 from dynastack import Client
 from dynastack.ops.seeding import run_seed
-from examples.cicd import CICD, JobStatus, app, create_tables, drop_tables
+from examples.cicd import AgentRepository, JobRepository, JobStatus, SessionRepository, app
 
 MODULES = ["examples.cicd", "examples.cicd.lifecycle", "examples.cicd.models",
            "examples.cicd.repositories", "examples.cicd.seed"]  # fmt: skip
@@ -35,20 +35,20 @@ def test_tables_have_the_seed_keys_indexes_and_ttl() -> None:
 def test_seed_writes_the_demo_data_and_can_run_twice(dynamodb_endpoint: str) -> None:
     client = Client.local(dynamodb_endpoint)
     env = f"t{uuid4().hex[:8]}"
-    create_tables(client, env=env)
+    app.create_tables(client, env=env)
     try:
         written = run_seed(app, client, env=env, count=4)
         assert written == {"agents": 4, "jobs": 20, "sessions": 8}
         assert run_seed(app, client, env=env, count=4) == written
-        cicd = CICD(client, env=env)
-        recent = cicd.jobs.list_recent(limit=100)
+        cicd = app.bind(client, env=env)
+        recent = cicd.service(JobRepository).list_recent(limit=100)
         assert len(recent) == 20
         assert {j.status for j in recent} == set(JobStatus)
-        assert len(cicd.sessions.list_for_user("demo-user-000")) == 2
-        regions = {a.region for a in cicd.agents.agents.scan()}
+        assert len(cicd.service(SessionRepository).list_for_user("demo-user-000")) == 2
+        regions = {a.region for a in cicd.service(AgentRepository).agents.scan()}
         assert len(regions) == 3
     finally:
-        drop_tables(client, env=env)
+        app.drop_tables(client, env=env)
         client.close()
 
 

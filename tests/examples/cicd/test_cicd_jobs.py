@@ -9,15 +9,16 @@ import pytest
 from examples.cicd.lifecycle import By, condition_for, refusal
 
 from dynastack import Client
+from dynastack.app import BoundApp
 from dynastack.core.expressions import Placeholders, compile
 from dynastack.errors import ConditionalCheckFailed, InvalidRequest
-from examples.cicd import CICD, TRANSITIONS, IllegalTransition, Job, JobRepository, JobStatus
+from examples.cicd import TRANSITIONS, IllegalTransition, Job, JobRepository, JobStatus, app
 
 SHA = "3f2a9c1d"
 
 
-def _submit(cicd: CICD) -> Job:
-    return cicd.jobs.submit("api", ref="main", commit_sha=SHA)
+def _submit(cicd: BoundApp) -> Job:
+    return cicd.service(JobRepository).submit("api", ref="main", commit_sha=SHA)
 
 
 # -- the table itself (no DynamoDB) ------------------------------------------------------------
@@ -63,27 +64,29 @@ def test_refusals_say_what_the_table_allows() -> None:
 
 
 @pytest.mark.integration
-def test_a_job_runs_its_whole_life(cicd: CICD) -> None:
+def test_a_job_runs_its_whole_life(cicd: BoundApp, jobs: JobRepository) -> None:
     job = _submit(cicd)
     assert (job.status, job.attempts, job.version) == (JobStatus.QUEUED, 1, 1)
-    claimed = cicd.jobs.claim(job.job_id, "w1")
+    claimed = jobs.claim(job.job_id, "w1")
     assert (claimed.status, claimed.claimed_by) == (JobStatus.CLAIMED, "w1")
     assert claimed.claimed_at is not None
-    running = cicd.jobs.start(job.job_id, "w1")
+    running = jobs.start(job.job_id, "w1")
     assert running.status is JobStatus.RUNNING and running.started_at is not None
-    done = cicd.jobs.finish(job.job_id, "w1", exit_code=0)
+    done = jobs.finish(job.job_id, "w1", exit_code=0)
     assert (done.status, done.exit_code) == (JobStatus.SUCCEEDED, 0)
     assert done.version == 4  # created, then three moves
-    assert cicd.jobs.get(job.job_id) == done
+    assert jobs.get(job.job_id) == done
     # the time index never moves: status changes do not rewrite the job's partition
     assert (done.day, done.shard, done.created_at) == (job.day, job.shard, job.created_at)
 
 
 @pytest.mark.integration
-def test_an_illegal_transition_is_a_clear_error_and_changes_nothing(cicd: CICD) -> None:
+def test_an_illegal_transition_is_a_clear_error_and_changes_nothing(
+    cicd: BoundApp, jobs: JobRepository
+) -> None:
     job = _submit(cicd)
     with pytest.raises(IllegalTransition) as refused:
-        cicd.jobs.start(job.job_id, "w1")  # never claimed
+        jobs.start(job.job_id, "w1")  # never claimed
     assert str(refused.value) == (
         "QUEUED → RUNNING is not a legal transition (from QUEUED: CLAIMED, CANCELLED)"
     )
@@ -91,58 +94,58 @@ def test_an_illegal_transition_is_a_clear_error_and_changes_nothing(cicd: CICD) 
     assert isinstance(refused.value.current, Job)
     assert refused.value.current.status is JobStatus.QUEUED
     assert isinstance(refused.value, ConditionalCheckFailed)  # one error tree
-    assert cicd.jobs.get(job.job_id) == job
+    assert jobs.get(job.job_id) == job
 
-    cicd.jobs.cancel(job.job_id)
+    jobs.cancel(job.job_id)
     with pytest.raises(IllegalTransition, match="CANCELLED → CANCELLED is not a legal"):
-        cicd.jobs.cancel(job.job_id)
+        jobs.cancel(job.job_id)
     with pytest.raises(IllegalTransition, match=r"from CANCELLED: none"):
-        cicd.jobs.claim(job.job_id, "w1")
+        jobs.claim(job.job_id, "w1")
 
 
 @pytest.mark.integration
-def test_only_the_claiming_worker_moves_a_claimed_job(cicd: CICD) -> None:
+def test_only_the_claiming_worker_moves_a_claimed_job(cicd: BoundApp, jobs: JobRepository) -> None:
     job = _submit(cicd)
-    cicd.jobs.claim(job.job_id, "w1")
+    jobs.claim(job.job_id, "w1")
     with pytest.raises(IllegalTransition, match="claimed by w1, not w2"):
-        cicd.jobs.start(job.job_id, "w2")
+        jobs.start(job.job_id, "w2")
     with pytest.raises(IllegalTransition, match="claimed by w1, not w2"):
-        cicd.jobs.release(job.job_id, "w2")
-    released = cicd.jobs.release(job.job_id, "w1")
+        jobs.release(job.job_id, "w2")
+    released = jobs.release(job.job_id, "w1")
     assert (released.status, released.claimed_by, released.claimed_at) == (
         JobStatus.QUEUED, None, None,
     )  # fmt: skip
 
 
 @pytest.mark.integration
-def test_retry_and_release_take_different_edges_to_queued(cicd: CICD) -> None:
+def test_retry_and_release_take_different_edges_to_queued(cicd: BoundApp) -> None:
     job = _submit(cicd)
-    cicd.jobs.claim(job.job_id, "w1")
-    cicd.jobs.start(job.job_id, "w1")
-    failed = cicd.jobs.finish(job.job_id, "w1", exit_code=2, error="lint failed")
+    cicd.service(JobRepository).claim(job.job_id, "w1")
+    cicd.service(JobRepository).start(job.job_id, "w1")
+    failed = cicd.service(JobRepository).finish(job.job_id, "w1", exit_code=2, error="lint failed")
     assert (failed.status, failed.error) == (JobStatus.FAILED, "lint failed")
     with pytest.raises(IllegalTransition, match="moves jobs from CLAIMED only"):
-        cicd.jobs.release(job.job_id, "w1")
-    again = cicd.jobs.retry(job.job_id)
+        cicd.service(JobRepository).release(job.job_id, "w1")
+    again = cicd.service(JobRepository).retry(job.job_id)
     assert (again.status, again.attempts) == (JobStatus.QUEUED, 2)
     assert (again.claimed_by, again.exit_code, again.error, again.finished_at) == (
         None, None, None, None,
     )  # fmt: skip
     with pytest.raises(IllegalTransition, match="QUEUED → QUEUED is not a legal transition"):
-        cicd.jobs.retry(job.job_id)
+        cicd.service(JobRepository).retry(job.job_id)
 
 
 @pytest.mark.integration
-def test_a_missing_job_is_not_found_not_an_illegal_transition(cicd: CICD) -> None:
+def test_a_missing_job_is_not_found_not_an_illegal_transition(jobs: JobRepository) -> None:
     with pytest.raises(ConditionalCheckFailed, match="not found") as missing:
-        cicd.jobs.claim("job-does-not-exist", "w1")
+        jobs.claim("job-does-not-exist", "w1")
     assert not isinstance(missing.value, IllegalTransition)
 
 
 @pytest.mark.integration
 @pytest.mark.parametrize("round_", range(3))
 def test_two_workers_cannot_both_claim_a_job(
-    dynamodb_endpoint: str, env: str, cicd: CICD, round_: int
+    dynamodb_endpoint: str, env: str, cicd: BoundApp, jobs: JobRepository, round_: int
 ) -> None:
     workers = 6
     job = _submit(cicd)
@@ -150,7 +153,7 @@ def test_two_workers_cannot_both_claim_a_job(
     clients = [Client.local(dynamodb_endpoint) for _ in range(workers)]
 
     def claim(n: int) -> Job | IllegalTransition:
-        repository = JobRepository(clients[n], env=env)
+        repository = JobRepository(app.bind(clients[n], env=env))
         start.wait()  # every worker sends its claim at the same moment
         try:
             return repository.claim(job.job_id, f"worker-{n}")
@@ -167,7 +170,7 @@ def test_two_workers_cannot_both_claim_a_job(
     losers = [o for o in outcomes if isinstance(o, IllegalTransition)]
     assert len(winners) == 1 and len(losers) == workers - 1
     [winner] = winners
-    stored = cicd.jobs.get(job.job_id)
+    stored = jobs.get(job.job_id)
     assert stored is not None and stored.claimed_by == winner.claimed_by
     for lost in losers:
         assert isinstance(lost.current, Job)

@@ -8,34 +8,37 @@ import pytest
 from pydantic import ValidationError
 
 from dynastack import Client
+from dynastack.app import BoundApp
 from dynastack.errors import ConditionalCheckFailed, InvalidCursor
-from examples.cicd import CICD, SessionToken
+from examples.cicd import SessionRepository, SessionToken
 
 from .cicd_support import Clock
 
 pytestmark = pytest.mark.integration
 
 
-def test_create_and_get_session(cicd: CICD, user_id: str) -> None:
-    session = cicd.sessions.create(user_id, user_agent="cicd-cli/2.3", ip_address="203.0.113.9")
+def test_create_and_get_session(cicd: BoundApp, sessions: SessionRepository, user_id: str) -> None:
+    session = sessions.create(user_id, user_agent="cicd-cli/2.3", ip_address="203.0.113.9")
     assert session.user_id == user_id
     assert len(session.session_id) >= 32
     lifetime = session.expires_at - session.created_at
     assert timedelta(hours=12) - timedelta(seconds=1) < lifetime <= timedelta(hours=12)
     assert session.expires_at.microsecond == 0  # TTL has whole seconds
-    assert cicd.sessions.get(session.session_id) == session
-    assert cicd.sessions.get("x" * 43) is None
+    assert sessions.get(session.session_id) == session
+    assert sessions.get("x" * 43) is None
 
 
 def test_an_expired_session_is_gone_before_dynamodb_deletes_it(
-    cicd: CICD, client: Client, env: str, user_id: str, clock: Clock
+    cicd: BoundApp, client: Client, env: str, user_id: str, clock: Clock
 ) -> None:
-    short = cicd.sessions.create(user_id, lifetime=timedelta(minutes=30))
-    long = cicd.sessions.create(user_id, lifetime=timedelta(hours=2))
+    short = cicd.service(SessionRepository).create(user_id, lifetime=timedelta(minutes=30))
+    long = cicd.service(SessionRepository).create(user_id, lifetime=timedelta(hours=2))
     clock.advance(timedelta(hours=1))
-    assert cicd.sessions.get(short.session_id) is None
-    assert cicd.sessions.get(long.session_id) == long
-    assert [s.session_id for s in cicd.sessions.list_for_user(user_id)] == [long.session_id]
+    assert cicd.service(SessionRepository).get(short.session_id) is None
+    assert cicd.service(SessionRepository).get(long.session_id) == long
+    assert [s.session_id for s in cicd.service(SessionRepository).list_for_user(user_id)] == [
+        long.session_id
+    ]
     # the item is still in the table (DynamoDB's TTL sweeper takes up to days); it stores
     # expires_at as epoch seconds, the attribute the table's TTL is enabled on
     raw = client.get_item(
@@ -47,36 +50,40 @@ def test_an_expired_session_is_gone_before_dynamodb_deletes_it(
     assert ttl["TimeToLiveDescription"]["TimeToLiveStatus"] == "ENABLED"
 
 
-def test_list_for_user_pages_newest_first_in_the_users_scope(cicd: CICD, user_id: str) -> None:
-    made = [cicd.sessions.create(user_id, user_agent=f"device-{n}") for n in range(3)]
-    other = cicd.sessions.create(f"{user_id}-other")
-    first = cicd.sessions.list_for_user(user_id, limit=2)
-    rest = cicd.sessions.list_for_user(user_id, limit=2, cursor=first.cursor)
+def test_list_for_user_pages_newest_first_in_the_users_scope(
+    sessions: SessionRepository, user_id: str
+) -> None:
+    made = [sessions.create(user_id, user_agent=f"device-{n}") for n in range(3)]
+    other = sessions.create(f"{user_id}-other")
+    first = sessions.list_for_user(user_id, limit=2)
+    rest = sessions.list_for_user(user_id, limit=2, cursor=first.cursor)
     listed = [s.session_id for s in [*first, *rest]]
     assert listed == [s.session_id for s in reversed(made)]
     assert other.session_id not in listed
     assert rest.cursor is None
     with pytest.raises(InvalidCursor):
-        cicd.sessions.list_for_user(f"{user_id}-other", limit=2, cursor=first.cursor)
+        sessions.list_for_user(f"{user_id}-other", limit=2, cursor=first.cursor)
 
 
-def test_revoke_only_by_the_sessions_user(cicd: CICD, user_id: str) -> None:
-    session = cicd.sessions.create(user_id)
+def test_revoke_only_by_the_sessions_user(sessions: SessionRepository, user_id: str) -> None:
+    session = sessions.create(user_id)
     with pytest.raises(ConditionalCheckFailed, match="not found"):
-        cicd.sessions.revoke(session.session_id, user_id="intruder")
-    assert cicd.sessions.get(session.session_id) is not None
-    cicd.sessions.revoke(session.session_id, user_id=user_id)
-    assert cicd.sessions.get(session.session_id) is None
+        sessions.revoke(session.session_id, user_id="intruder")
+    assert sessions.get(session.session_id) is not None
+    sessions.revoke(session.session_id, user_id=user_id)
+    assert sessions.get(session.session_id) is None
 
 
-def test_revoke_all_logs_a_user_out_everywhere_and_nobody_else(cicd: CICD, user_id: str) -> None:
+def test_revoke_all_logs_a_user_out_everywhere_and_nobody_else(
+    sessions: SessionRepository, user_id: str
+) -> None:
     for _ in range(3):
-        cicd.sessions.create(user_id)
-    bystander = cicd.sessions.create(f"{user_id}-bystander")
-    assert cicd.sessions.revoke_all(user_id) == 3
-    assert list(cicd.sessions.list_for_user(user_id)) == []
-    assert cicd.sessions.get(bystander.session_id) == bystander
-    assert cicd.sessions.revoke_all(user_id) == 0
+        sessions.create(user_id)
+    bystander = sessions.create(f"{user_id}-bystander")
+    assert sessions.revoke_all(user_id) == 3
+    assert list(sessions.list_for_user(user_id)) == []
+    assert sessions.get(bystander.session_id) == bystander
+    assert sessions.revoke_all(user_id) == 0
 
 
 def test_a_session_is_immutable_and_validated() -> None:

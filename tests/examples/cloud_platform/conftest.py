@@ -9,8 +9,15 @@ from uuid import uuid4
 import pytest
 
 from dynastack import Client
-from dynastack.provisioning import ensure_table
-from examples.cloud_platform import CloudPlatform, app
+from dynastack.app import BoundApp
+from dynastack.testing.tables import AppTables
+from examples.cloud_platform import (
+    DeploymentRepository,
+    LogRepository,
+    MetricRepository,
+    StackRepository,
+    app,
+)
 
 CURSOR_KEY = bytes(range(32))
 
@@ -34,21 +41,6 @@ class Clock:
         self.now = when - self.step
 
 
-def make_tables(client: Client, env: str, *, ttl: bool = True) -> None:
-    """Create the app's tables in ``env``: through provisioning (TTL on), or, with
-    ``ttl=False``, with a bare CreateTable so that no TTL sweeper can remove items."""
-    for spec in app.table_specs(env=env):
-        if ttl:
-            ensure_table(spec, client)
-        else:
-            client.create_table(**spec.create_request())
-
-
-def drop_tables(client: Client, env: str) -> None:
-    for spec in app.table_specs(env=env):
-        client.delete_table(TableName=spec.name)
-
-
 @pytest.fixture(scope="module")
 def client(dynamodb_endpoint: str) -> Iterator[Client]:
     made = Client.local(dynamodb_endpoint)
@@ -57,11 +49,9 @@ def client(dynamodb_endpoint: str) -> Iterator[Client]:
 
 
 @pytest.fixture(scope="module")
-def env(client: Client) -> Iterator[str]:
-    name = f"t{uuid4().hex[:8]}"
-    make_tables(client, name)
-    yield name
-    drop_tables(client, name)
+def env(dynastack_tables: AppTables) -> Iterator[str]:
+    with dynastack_tables.environment(app) as name:
+        yield name
 
 
 @pytest.fixture
@@ -70,8 +60,28 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-def platform(client: Client, env: str, clock: Clock) -> CloudPlatform:
-    return CloudPlatform(client, env=env, clock=clock, cursor_key=CURSOR_KEY)
+def platform(client: Client, env: str, clock: Clock) -> BoundApp:
+    return app.bind(client, env=env, clock=clock, cursor_key=CURSOR_KEY)
+
+
+@pytest.fixture
+def deployments(platform: BoundApp) -> DeploymentRepository:
+    return platform.service(DeploymentRepository)
+
+
+@pytest.fixture
+def stacks(platform: BoundApp) -> StackRepository:
+    return platform.service(StackRepository)
+
+
+@pytest.fixture
+def logs(platform: BoundApp) -> LogRepository:
+    return platform.service(LogRepository)
+
+
+@pytest.fixture
+def metrics(platform: BoundApp) -> MetricRepository:
+    return platform.service(MetricRepository)
 
 
 @pytest.fixture

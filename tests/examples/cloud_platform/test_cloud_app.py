@@ -8,9 +8,10 @@ from examples.cloud_platform.models import DeploymentStatus
 from examples.cloud_platform.seed import seed_deployment_id
 
 from dynastack import Client
+from dynastack.app import BoundApp
 from dynastack.model import AttributeSpec
 from dynastack.ops import EXIT_OK, diagnose, run_seed
-from examples.cloud_platform import CloudPlatform, app
+from examples.cloud_platform import DeploymentRepository, LogRepository, StackRepository, app
 
 Key = tuple[str, str, str | None, str | None]
 
@@ -78,7 +79,7 @@ def test_doctor_finds_the_tables_as_declared(client: Client, env: str) -> None:
 
 @pytest.mark.integration
 def test_seed_writes_live_data_and_can_run_twice(
-    client: Client, env: str, platform: CloudPlatform
+    client: Client, env: str, platform: BoundApp
 ) -> None:
     reported: dict[str, int] = {}
 
@@ -90,14 +91,16 @@ def test_seed_writes_live_data_and_can_run_twice(
     assert reported == first
     again = run_seed(app, client, env=env, count=5, environ={})
     assert again == first
-    seeded = platform.deployments.get_by_id(seed_deployment_id(3))
+    seeded = platform.service(DeploymentRepository).get_by_id(seed_deployment_id(3))
     assert seeded is not None
-    assert len(platform.stacks.list_by_deployment(seeded.deployment_id)) == 6  # not doubled
-    assert len(platform.logs.get_logs(seeded.deployment_id)) == 12
-    acme = platform.deployments.list_by_organization("Acme")
+    assert (
+        len(platform.service(StackRepository).list_by_deployment(seeded.deployment_id)) == 6
+    )  # not doubled
+    assert len(platform.service(LogRepository).get_logs(seeded.deployment_id)) == 12
+    acme = platform.service(DeploymentRepository).list_by_organization("Acme")
     assert [d.deployment_id for d in acme] == [seed_deployment_id(4), seed_deployment_id(0)]
-    failed = platform.deployments.get_by_id(seed_deployment_id(3))
+    failed = platform.service(DeploymentRepository).get_by_id(seed_deployment_id(3))
     assert failed is not None
     assert failed.status is DeploymentStatus.FAILED
-    errors = platform.logs.get_logs(failed.deployment_id, level="error")
+    errors = platform.service(LogRepository).get_logs(failed.deployment_id, level="error")
     assert {e.stack_name for e in errors} == {"compute"}

@@ -19,6 +19,7 @@ from examples.cloud_platform.models import (
 from examples.cloud_platform.repositories import ID_ATTEMPTS
 
 from dynastack import Client
+from dynastack.app import BoundApp
 from dynastack.errors import (
     ConditionalCheckFailed,
     InvalidCursor,
@@ -26,7 +27,13 @@ from dynastack.errors import (
     ResourceNotFound,
     VersionConflict,
 )
-from examples.cloud_platform import CloudPlatform, DeploymentRepository, Removal, app
+from examples.cloud_platform import (
+    DeploymentRepository,
+    LogRepository,
+    Removal,
+    StackRepository,
+    app,
+)
 
 from .conftest import CURSOR_KEY, Clock
 
@@ -77,44 +84,46 @@ class Ids:
 
 
 def test_create_draws_an_id_and_sets_server_fields(
-    platform: CloudPlatform, organization: str, clock: Clock
+    deployments: DeploymentRepository, organization: str, clock: Clock
 ) -> None:
-    made = platform.deployments.create(deployment(organization))
+    made = deployments.create(deployment(organization))
     assert DEPLOYMENT_ID.match(made.deployment_id)
     assert made.version == 1
     assert made.created_at == made.updated_at == clock.now
-    assert platform.deployments.get_by_id(made.deployment_id) == made
+    assert deployments.get_by_id(made.deployment_id) == made
 
 
 def test_a_colliding_drawn_id_is_drawn_again(
-    client: Client, env: str, platform: CloudPlatform, organization: str
+    client: Client, env: str, deployments: DeploymentRepository, organization: str
 ) -> None:
-    taken = platform.deployments.create(deployment(organization, deployment_id=fresh_id()))
+    taken = deployments.create(deployment(organization, deployment_id=fresh_id()))
     free = fresh_id()
     ids = Ids([taken.deployment_id, free])
-    repo = DeploymentRepository(client, env=env, ids=ids)
+    repo = DeploymentRepository(app.bind(client, env=env), ids=ids)
     made = repo.create(deployment(organization))
     assert (made.deployment_id, ids.drawn) == (free, 2)
-    assert platform.deployments.get_by_id(taken.deployment_id) == taken  # not overwritten
+    assert deployments.get_by_id(taken.deployment_id) == taken  # not overwritten
 
 
 def test_id_draws_are_bounded(
-    client: Client, env: str, platform: CloudPlatform, organization: str
+    client: Client, env: str, deployments: DeploymentRepository, organization: str
 ) -> None:
-    taken = platform.deployments.create(deployment(organization, deployment_id=fresh_id()))
+    taken = deployments.create(deployment(organization, deployment_id=fresh_id()))
     ids = Ids([taken.deployment_id] * ID_ATTEMPTS)
-    repo = DeploymentRepository(client, env=env, ids=ids)
+    repo = DeploymentRepository(app.bind(client, env=env), ids=ids)
     with pytest.raises(ConditionalCheckFailed, match="already exists"):
         repo.create(deployment(organization))
     assert ids.drawn == ID_ATTEMPTS
 
 
-def test_a_chosen_id_is_never_replaced(platform: CloudPlatform, organization: str) -> None:
+def test_a_chosen_id_is_never_replaced(
+    deployments: DeploymentRepository, organization: str
+) -> None:
     chosen = fresh_id()
-    platform.deployments.create(deployment(organization, deployment_id=chosen))
+    deployments.create(deployment(organization, deployment_id=chosen))
     with pytest.raises(ConditionalCheckFailed, match="already exists"):
-        platform.deployments.create(deployment(organization, deployment_id=chosen, project="x"))
-    found = platform.deployments.get_by_id(chosen)
+        deployments.create(deployment(organization, deployment_id=chosen, project="x"))
+    found = deployments.get_by_id(chosen)
     assert found is not None
     assert found.project == "web"
 
@@ -122,24 +131,24 @@ def test_a_chosen_id_is_never_replaced(platform: CloudPlatform, organization: st
 # -- pattern 1 and updates --------------------------------------------------------------------
 
 
-def test_get_by_id_of_a_missing_or_malformed_id(platform: CloudPlatform) -> None:
-    assert platform.deployments.get_by_id(fresh_id()) is None
+def test_get_by_id_of_a_missing_or_malformed_id(deployments: DeploymentRepository) -> None:
+    assert deployments.get_by_id(fresh_id()) is None
     with pytest.raises(InvalidRequest, match="deployment_id"):
-        platform.deployments.get_by_id("not-an-id")
+        deployments.get_by_id("not-an-id")
 
 
 def test_errors_are_typed_by_cause(client: Client) -> None:
     """The seed turned a missing table and a missing item alike into ValueError("Table or item
     not found"); here a missing item is None and a missing table is ResourceNotFound."""
-    nowhere = DeploymentRepository(client, env=f"missing{uuid4().hex[:6]}")
+    nowhere = DeploymentRepository(app.bind(client, env=f"missing{uuid4().hex[:6]}"))
     with pytest.raises(ResourceNotFound):
         nowhere.get_by_id(fresh_id())
 
 
 def test_update_changes_only_the_given_fields(
-    client: Client, env: str, platform: CloudPlatform, organization: str, clock: Clock
+    client: Client, env: str, deployments: DeploymentRepository, organization: str, clock: Clock
 ) -> None:
-    made = platform.deployments.create(deployment(organization, manifest='{"v": 1}'))
+    made = deployments.create(deployment(organization, manifest='{"v": 1}'))
     # an attribute written by another tool: a full put_item (the seed's update) would erase it
     table = app.table_name(Deployment.__dynastack__.table, env)
     client.update_item(
@@ -148,7 +157,7 @@ def test_update_changes_only_the_given_fields(
         UpdateExpression="SET annotation = :a",
         ExpressionAttributeValues={":a": {"S": "kept"}},
     )
-    updated = platform.deployments.update(made, status=DeploymentStatus.DEPLOYING)
+    updated = deployments.update(made, status=DeploymentStatus.DEPLOYING)
     assert (updated.status, updated.version, updated.manifest) == (
         DeploymentStatus.DEPLOYING,
         2,
@@ -165,23 +174,25 @@ def test_update_changes_only_the_given_fields(
     assert raw["version"] == {"N": "2"}
 
 
-def test_a_stale_update_is_a_version_conflict(platform: CloudPlatform, organization: str) -> None:
-    made = platform.deployments.create(deployment(organization))
-    first = platform.deployments.update(made, status=DeploymentStatus.DEPLOYING)
+def test_a_stale_update_is_a_version_conflict(
+    deployments: DeploymentRepository, organization: str
+) -> None:
+    made = deployments.create(deployment(organization))
+    first = deployments.update(made, status=DeploymentStatus.DEPLOYING)
     with pytest.raises(VersionConflict) as caught:
-        platform.deployments.update(made, manifest='{"lost": true}')
+        deployments.update(made, manifest='{"lost": true}')
     assert caught.value.current == first
-    after = platform.deployments.get_by_id(made.deployment_id)
+    after = deployments.get_by_id(made.deployment_id)
     assert after == first
 
 
 def test_update_of_a_deleted_deployment_is_not_found(
-    platform: CloudPlatform, organization: str
+    deployments: DeploymentRepository, organization: str
 ) -> None:
-    made = platform.deployments.create(deployment(organization))
-    platform.deployments.delete(made)
+    made = deployments.create(deployment(organization))
+    deployments.delete(made)
     with pytest.raises(ConditionalCheckFailed, match="not found") as caught:
-        platform.deployments.update(made, status=DeploymentStatus.FAILED)
+        deployments.update(made, status=DeploymentStatus.FAILED)
     assert not isinstance(caught.value, VersionConflict)
 
 
@@ -189,14 +200,14 @@ def test_update_of_a_deleted_deployment_is_not_found(
 
 
 def test_list_by_organization_newest_first_in_sealed_pages(
-    platform: CloudPlatform, organization: str
+    deployments: DeploymentRepository, organization: str
 ) -> None:
-    made = [platform.deployments.create(deployment(organization)) for _ in range(7)]
+    made = [deployments.create(deployment(organization)) for _ in range(7)]
     seen: list[str] = []
     cursor: str | None = None
     sizes = []
     while True:
-        page = platform.deployments.list_by_organization(organization, limit=3, cursor=cursor)
+        page = deployments.list_by_organization(organization, limit=3, cursor=cursor)
         sizes.append(len(page))
         seen += [d.deployment_id for d in page]
         cursor = page.cursor
@@ -209,45 +220,47 @@ def test_list_by_organization_newest_first_in_sealed_pages(
 
 
 def test_a_tampered_or_foreign_cursor_is_refused(
-    platform: CloudPlatform, organization: str
+    deployments: DeploymentRepository, organization: str
 ) -> None:
     for _ in range(3):
-        platform.deployments.create(deployment(organization))
-    page = platform.deployments.list_by_organization(organization, limit=1)
+        deployments.create(deployment(organization))
+    page = deployments.list_by_organization(organization, limit=1)
     assert page.cursor is not None
     tampered = page.cursor[:-2] + ("A" if page.cursor[-2] != "A" else "B") + page.cursor[-1]
     with pytest.raises(InvalidCursor):
-        platform.deployments.list_by_organization(organization, limit=1, cursor=tampered)
+        deployments.list_by_organization(organization, limit=1, cursor=tampered)
     with pytest.raises(InvalidCursor):  # bound to its query: not valid for another organization
-        platform.deployments.list_by_organization("other-org", limit=1, cursor=page.cursor)
+        deployments.list_by_organization("other-org", limit=1, cursor=page.cursor)
 
 
-def test_filtered_pages_are_filled_to_the_limit(platform: CloudPlatform, organization: str) -> None:
-    made = [platform.deployments.create(deployment(organization)) for _ in range(9)]
+def test_filtered_pages_are_filled_to_the_limit(
+    deployments: DeploymentRepository, organization: str
+) -> None:
+    made = [deployments.create(deployment(organization)) for _ in range(9)]
     for d in made[::3]:
-        platform.deployments.update(d, status=DeploymentStatus.DEPLOYED)
+        deployments.update(d, status=DeploymentStatus.DEPLOYED)
     wanted = [d.deployment_id for d in reversed(made[::3])]
-    first = platform.deployments.list_by_organization(
+    first = deployments.list_by_organization(
         organization, limit=2, status=DeploymentStatus.DEPLOYED
     )
     assert [d.deployment_id for d in first] == wanted[:2]
     assert first.cursor is not None
-    rest = platform.deployments.list_by_organization(
+    rest = deployments.list_by_organization(
         organization, limit=2, status=DeploymentStatus.DEPLOYED, cursor=first.cursor
     )
     assert [d.deployment_id for d in rest] == wanted[2:]
 
 
 def test_list_by_status_most_recently_updated_first(
-    platform: CloudPlatform, organization: str
+    deployments: DeploymentRepository, organization: str
 ) -> None:
-    made = [platform.deployments.create(deployment(organization)) for _ in range(3)]
-    failed = [platform.deployments.update(d, status=DeploymentStatus.FAILED) for d in made]
-    again = platform.deployments.update(failed[0], manifest='{"retry": 1}')
+    made = [deployments.create(deployment(organization)) for _ in range(3)]
+    failed = [deployments.update(d, status=DeploymentStatus.FAILED) for d in made]
+    again = deployments.update(failed[0], manifest='{"retry": 1}')
     mine = []
     cursor: str | None = None
     while True:  # the index is shared with other tests: keep this organization's
-        page = platform.deployments.list_by_status(DeploymentStatus.FAILED, cursor=cursor)
+        page = deployments.list_by_status(DeploymentStatus.FAILED, cursor=cursor)
         mine += [d for d in page if d.organization == organization]
         cursor = page.cursor
         if cursor is None:
@@ -262,108 +275,110 @@ def test_list_by_status_most_recently_updated_first(
 # -- delete: the cascade ----------------------------------------------------------------------
 
 
-def populate(platform: CloudPlatform, organization: str, stacks: int, logs: int) -> Deployment:
-    made = platform.deployments.create(deployment(organization))
+def populate(platform: BoundApp, organization: str, stacks: int, logs: int) -> Deployment:
+    made = platform.service(DeploymentRepository).create(deployment(organization))
     for n in range(stacks):
-        platform.stacks.create(stack(made.deployment_id, f"s{n}"))
+        platform.service(StackRepository).create(stack(made.deployment_id, f"s{n}"))
     for n in range(logs):
-        platform.logs.write(made.deployment_id, LogLevel.INFO, f"line {n}")
+        platform.service(LogRepository).write(made.deployment_id, LogLevel.INFO, f"line {n}")
     return made
 
 
-def children(platform: CloudPlatform, deployment_id: str) -> tuple[int, int]:
-    stacks = platform.stacks.list_by_deployment(deployment_id)
-    logs = platform.logs.get_logs(deployment_id, limit=1000)
+def children(platform: BoundApp, deployment_id: str) -> tuple[int, int]:
+    stacks = platform.service(StackRepository).list_by_deployment(deployment_id)
+    logs = platform.service(LogRepository).get_logs(deployment_id, limit=1000)
     return len(stacks), len(logs)
 
 
 def test_delete_removes_stacks_and_logs_and_nothing_else(
-    platform: CloudPlatform, organization: str
+    platform: BoundApp, deployments: DeploymentRepository, organization: str
 ) -> None:
     doomed = populate(platform, organization, stacks=3, logs=130)
     neighbour = populate(platform, organization, stacks=2, logs=2)
-    assert platform.deployments.delete(doomed.deployment_id) == Removal(True, 3, 130, atomic=False)
-    assert platform.deployments.get_by_id(doomed.deployment_id, consistent=True) is None
+    assert deployments.delete(doomed.deployment_id) == Removal(True, 3, 130, atomic=False)
+    assert deployments.get_by_id(doomed.deployment_id, consistent=True) is None
     assert children(platform, doomed.deployment_id) == (0, 0)
     assert children(platform, neighbour.deployment_id) == (2, 2)
-    assert platform.deployments.get_by_id(neighbour.deployment_id) is not None
+    assert deployments.get_by_id(neighbour.deployment_id) is not None
 
 
 def test_a_small_deployment_goes_in_one_transaction(
-    platform: CloudPlatform, organization: str
+    platform: BoundApp, deployments: DeploymentRepository, organization: str
 ) -> None:
     made = populate(platform, organization, stacks=2, logs=97)  # 1 + 2 + 97 = 100 actions
-    assert platform.deployments.delete(made) == Removal(True, 2, 97, atomic=True)
-    assert platform.deployments.get_by_id(made.deployment_id, consistent=True) is None
+    assert deployments.delete(made) == Removal(True, 2, 97, atomic=True)
+    assert deployments.get_by_id(made.deployment_id, consistent=True) is None
     assert children(platform, made.deployment_id) == (0, 0)
     one_more = populate(platform, organization, stacks=2, logs=98)  # 101: swept instead
-    assert platform.deployments.delete(one_more) == Removal(True, 2, 98, atomic=False)
+    assert deployments.delete(one_more) == Removal(True, 2, 98, atomic=False)
     assert children(platform, one_more.deployment_id) == (0, 0)
 
 
 def test_delete_with_a_stale_entity_deletes_nothing(
-    platform: CloudPlatform, organization: str
+    platform: BoundApp, deployments: DeploymentRepository, organization: str
 ) -> None:
     made = populate(platform, organization, stacks=2, logs=3)
-    platform.deployments.update(made, status=DeploymentStatus.DEPLOYED)
+    deployments.update(made, status=DeploymentStatus.DEPLOYED)
     with pytest.raises(VersionConflict):
-        platform.deployments.delete(made)
+        deployments.delete(made)
     assert children(platform, made.deployment_id) == (2, 3)
-    assert platform.deployments.get_by_id(made.deployment_id) is not None
+    assert deployments.get_by_id(made.deployment_id) is not None
 
 
 def test_an_interrupted_delete_is_visible_and_finished_by_deleting_again(
-    platform: CloudPlatform, organization: str
+    platform: BoundApp, organization: str
 ) -> None:
     made = populate(platform, organization, stacks=2, logs=4)
     # what an interrupted delete leaves behind: committed (destroying), children half gone
-    marked = platform.deployments.update(made, status=DeploymentStatus.DESTROYING)
-    leftover = platform.stacks.list_by_deployment(made.deployment_id).items[0]
-    platform.stacks.delete(leftover)
-    page = platform.deployments.list_by_organization(
+    marked = platform.service(DeploymentRepository).update(made, status=DeploymentStatus.DESTROYING)
+    leftover = platform.service(StackRepository).list_by_deployment(made.deployment_id).items[0]
+    platform.service(StackRepository).delete(leftover)
+    page = platform.service(DeploymentRepository).list_by_organization(
         organization, status=DeploymentStatus.DESTROYING
     )
     assert [d.deployment_id for d in page] == [marked.deployment_id]
-    assert platform.deployments.delete(made.deployment_id) == Removal(True, 1, 4, atomic=False)
+    assert platform.service(DeploymentRepository).delete(made.deployment_id) == Removal(
+        True, 1, 4, atomic=False
+    )
     assert children(platform, made.deployment_id) == (0, 0)
 
 
 def test_delete_of_a_missing_deployment_sweeps_leftover_children(
-    platform: CloudPlatform,
+    deployments: DeploymentRepository,
+    stacks: StackRepository,
+    logs: LogRepository,
 ) -> None:
     orphaned = fresh_id()
     # children without a parent, as an older writer could leave them: written around the
     # parent check of StackRepository.create on purpose
-    platform.stacks.items.create(stack(orphaned, "network"))
-    platform.logs.write(orphaned, LogLevel.WARN, "left behind")
-    assert platform.deployments.delete(orphaned) == Removal(False, 1, 1, atomic=True)
-    assert platform.deployments.delete(orphaned) == Removal(False, 0, 0, atomic=True)
+    stacks.items.create(stack(orphaned, "network"))
+    logs.write(orphaned, LogLevel.WARN, "left behind")
+    assert deployments.delete(orphaned) == Removal(False, 1, 1, atomic=True)
+    assert deployments.delete(orphaned) == Removal(False, 0, 0, atomic=True)
 
 
-def test_the_cascade_touches_only_its_own_partition(
-    platform: CloudPlatform, organization: str
-) -> None:
+def test_the_cascade_touches_only_its_own_partition(platform: BoundApp, organization: str) -> None:
     """The cascade keys on the partition, never on an index: same stack names elsewhere stay."""
     a = populate(platform, organization, stacks=1, logs=0)
     b = populate(platform, organization, stacks=1, logs=0)
-    kept = platform.stacks.get_stack(b.deployment_id, "s0", "dev")
+    kept = platform.service(StackRepository).get_stack(b.deployment_id, "s0", "dev")
     assert kept is not None
-    platform.stacks.update(kept, status=StackStatus.DEPLOYED)
-    platform.deployments.delete(a.deployment_id)
-    after = platform.stacks.get_stack(b.deployment_id, "s0", "dev")
+    platform.service(StackRepository).update(kept, status=StackStatus.DEPLOYED)
+    platform.service(DeploymentRepository).delete(a.deployment_id)
+    after = platform.service(StackRepository).get_stack(b.deployment_id, "s0", "dev")
     assert after is not None
     assert after.status is StackStatus.DEPLOYED
 
 
 def test_cursor_key_is_what_binds_pages(
-    client: Client, env: str, platform: CloudPlatform, organization: str
+    client: Client, env: str, deployments: DeploymentRepository, organization: str
 ) -> None:
     for _ in range(2):
-        platform.deployments.create(deployment(organization))
-    page = platform.deployments.list_by_organization(organization, limit=1)
+        deployments.create(deployment(organization))
+    page = deployments.list_by_organization(organization, limit=1)
     assert page.cursor is not None
-    same_key = DeploymentRepository(client, env=env, cursor_key=CURSOR_KEY)
+    same_key = DeploymentRepository(app.bind(client, env=env, cursor_key=CURSOR_KEY))
     assert len(same_key.list_by_organization(organization, limit=1, cursor=page.cursor)) == 1
-    other_key = DeploymentRepository(client, env=env, cursor_key=bytes(32))
+    other_key = DeploymentRepository(app.bind(client, env=env, cursor_key=bytes(32)))
     with pytest.raises(InvalidCursor):
         other_key.list_by_organization(organization, limit=1, cursor=page.cursor)

@@ -39,11 +39,18 @@ from examples.cloud_platform.models import (
 )
 
 from dynastack import Client
+from dynastack.app import BoundApp
 from dynastack.core.values import encode, encode_item
 from dynastack.errors import VersionConflict
-from examples.cloud_platform import CloudPlatform, app
+from examples.cloud_platform import (
+    DeploymentRepository,
+    LogRepository,
+    MetricRepository,
+    StackRepository,
+    app,
+)
 
-from .conftest import CURSOR_KEY, Clock, drop_tables, make_tables
+from .conftest import CURSOR_KEY, Clock
 
 pytestmark = pytest.mark.integration
 
@@ -159,10 +166,13 @@ def test_canonical_only_widens_timestamps() -> None:
 
 @pytest.fixture(scope="module")
 def seed_env(client: Client) -> Iterator[str]:
+    # a bare CreateTable, not app.create_tables: with TTL off no sweeper can remove the seed's
+    # items (their expiry times are long past)
     name = f"t{uuid4().hex[:8]}"
-    make_tables(client, name, ttl=False)
+    for spec in app.table_specs(env=name):
+        client.create_table(**spec.create_request())
     yield name
-    drop_tables(client, name)
+    app.drop_tables(client, env=name)
 
 
 @pytest.fixture(scope="module")
@@ -172,15 +182,15 @@ def seed_clock() -> Clock:
 
 
 @pytest.fixture(scope="module")
-def seeded(client: Client, seed_env: str, seed_clock: Clock) -> CloudPlatform:
-    return CloudPlatform(client, env=seed_env, clock=seed_clock, cursor_key=CURSOR_KEY)
+def seeded(client: Client, seed_env: str, seed_clock: Clock) -> BoundApp:
+    return app.bind(client, env=seed_env, clock=seed_clock, cursor_key=CURSOR_KEY)
 
 
 @pytest.fixture(scope="module")
-def example_deployment(seeded: CloudPlatform, seed_clock: Clock) -> Deployment:
+def example_deployment(seeded: BoundApp, seed_clock: Clock) -> Deployment:
     """D1BRV40 as the platform makes it: created at 10:00, deploying at 10:05, deployed at
     10:15 (hence version 3)."""
-    repo = seeded.deployments
+    repo = seeded.service(DeploymentRepository)
     seed_clock.set(at("2025-10-23T10:00:00Z"))
     made = repo.create(
         Deployment(
@@ -225,24 +235,24 @@ def assert_reproduces(wire: dict[str, Any], seed_item: dict[str, Any]) -> None:
 
 
 def test_deployment_example_item(
-    client: Client, seeded: CloudPlatform, seed_env: str, example_deployment: Deployment
+    client: Client, seeded: BoundApp, seed_env: str, example_deployment: Deployment
 ) -> None:
     assert example_deployment.version == 3
     wire = stored(client, Deployment, seed_env, {"PK": "DEPLOYMENT#D1BRV40", "SK": "METADATA"})
     assert_reproduces(wire, SEED_DEPLOYMENT)
     assert wire["_type"] == {"S": "Deployment"}
-    assert seeded.deployments.get_by_id("D1BRV40") == example_deployment
+    assert seeded.service(DeploymentRepository).get_by_id("D1BRV40") == example_deployment
 
 
 def test_stack_example_item(
     client: Client,
-    seeded: CloudPlatform,
+    seeded: BoundApp,
     seed_env: str,
     seed_clock: Clock,
     example_deployment: Deployment,
 ) -> None:
     seed_clock.set(at("2025-10-23T10:05:00Z"))
-    made = seeded.stacks.create(
+    made = seeded.service(StackRepository).create(
         Stack(
             deployment_id="D1BRV40",
             stack_name="network",
@@ -254,7 +264,7 @@ def test_stack_example_item(
         )
     )
     seed_clock.set(at("2025-10-23T10:10:00Z"))
-    done = seeded.stacks.update(
+    done = seeded.service(StackRepository).update(
         made,
         status=StackStatus.DEPLOYED,
         outputs=SEED_STACK["outputs"],
@@ -274,11 +284,11 @@ def test_stack_example_item(
     assert done.version == 2
     wire = stored(client, Stack, seed_env, {"PK": "DEPLOYMENT#D1BRV40", "SK": "STACK#network#dev"})
     assert_reproduces(wire, SEED_STACK)
-    assert seeded.stacks.get_stack("D1BRV40", "network", "dev") == done
+    assert seeded.service(StackRepository).get_stack("D1BRV40", "network", "dev") == done
 
 
-def test_log_example_item(client: Client, seeded: CloudPlatform, seed_env: str) -> None:
-    entry = seeded.logs.create(
+def test_log_example_item(client: Client, seeded: BoundApp, seed_env: str) -> None:
+    entry = seeded.service(LogRepository).create(
         LogEntry(
             log_id=UUID("a1b2c3d4-e5f6-7890-abcd-ef1234567890"),
             deployment_id="D1BRV40",
@@ -298,11 +308,11 @@ def test_log_example_item(client: Client, seeded: CloudPlatform, seed_env: str) 
     # the seed's ttl lies 9 months before the line's own timestamp: the line is expired on
     # arrival, so the repository hides it (a TTL sweeper would delete it)
     assert entry.ttl < entry.timestamp.timestamp()
-    assert seeded.logs.get_logs("D1BRV40").items == []
+    assert seeded.service(LogRepository).get_logs("D1BRV40").items == []
 
 
-def test_metric_example_item(client: Client, seeded: CloudPlatform, seed_env: str) -> None:
-    seeded.metrics.create(
+def test_metric_example_item(client: Client, seeded: BoundApp, seed_env: str) -> None:
+    seeded.service(MetricRepository).create(
         Metric(
             metric_name="stack_deployment_duration",
             timestamp=at("2025-10-23T10:10:00Z"),
@@ -338,8 +348,8 @@ def test_seed_example_ttls_are_not_the_stated_retention() -> None:
 # -- the seed's repository examples (its appendix and its repository tests) -------------------
 
 
-def test_appendix_using_the_deployment_repository(seeded: CloudPlatform) -> None:
-    repo = seeded.deployments
+def test_appendix_using_the_deployment_repository(seeded: BoundApp) -> None:
+    repo = seeded.service(DeploymentRepository)
     deployment = Deployment(
         deployment_id="D2APPX0",
         organization="AppendixOrg",
@@ -366,9 +376,9 @@ def test_appendix_using_the_deployment_repository(seeded: CloudPlatform) -> None
     assert page.cursor is None
 
 
-def test_seed_repository_tests_as_they_read_here(seeded: CloudPlatform) -> None:
+def test_seed_repository_tests_as_they_read_here(seeded: BoundApp) -> None:
     """test_create / test_get / test_update / test_optimistic_locking_conflict of the seed."""
-    repo = seeded.deployments
+    repo = seeded.service(DeploymentRepository)
     sample = Deployment(
         deployment_id="D1TEST1",
         organization="TestOrg",

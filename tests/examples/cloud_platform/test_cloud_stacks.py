@@ -16,8 +16,9 @@ from examples.cloud_platform.models import (
 )
 from pydantic import ValidationError
 
+from dynastack.app import BoundApp
 from dynastack.errors import ConditionalCheckFailed, VersionConflict
-from examples.cloud_platform import CloudPlatform
+from examples.cloud_platform import DeploymentRepository, StackRepository
 
 pytestmark = pytest.mark.integration
 
@@ -26,9 +27,9 @@ def fresh_id() -> str:
     return "D" + uuid4().hex[:6].upper()
 
 
-def parent(platform: CloudPlatform) -> str:
+def parent(platform: BoundApp) -> str:
     """A new deployment to hang stacks under; its id."""
-    made = platform.deployments.create(
+    made = platform.service(DeploymentRepository).create(
         Deployment(
             organization="org",
             project="web",
@@ -50,23 +51,25 @@ def stack(deployment_id: str, name: str, environment: str = "dev", layer: int = 
     )
 
 
-def test_get_stack(platform: CloudPlatform) -> None:
+def test_get_stack(platform: BoundApp, stacks: StackRepository) -> None:
     deployment_id = parent(platform)
-    made = platform.stacks.create(stack(deployment_id, "network", "dev"))
-    platform.stacks.create(stack(deployment_id, "network", "prod"))
-    assert platform.stacks.get_stack(deployment_id, "network", "dev") == made
-    assert platform.stacks.get_stack(deployment_id, "network", "stage") is None
+    made = stacks.create(stack(deployment_id, "network", "dev"))
+    stacks.create(stack(deployment_id, "network", "prod"))
+    assert stacks.get_stack(deployment_id, "network", "dev") == made
+    assert stacks.get_stack(deployment_id, "network", "stage") is None
     assert made.status is StackStatus.PENDING
     assert made.version == 1
 
 
-def test_list_by_deployment_all_and_per_environment(platform: CloudPlatform) -> None:
+def test_list_by_deployment_all_and_per_environment(
+    platform: BoundApp, stacks: StackRepository
+) -> None:
     deployment_id = parent(platform)
     for env in ("dev", "prod"):
         for layer, name in enumerate(("network", "security", "compute"), start=1):
-            platform.stacks.create(stack(deployment_id, name, env, layer))
-    platform.stacks.create(stack(parent(platform), "network"))  # another deployment's
-    every = platform.stacks.list_by_deployment(deployment_id)
+            stacks.create(stack(deployment_id, name, env, layer))
+    stacks.create(stack(parent(platform), "network"))  # another deployment's
+    every = stacks.list_by_deployment(deployment_id)
     assert [(s.stack_name, s.environment) for s in every] == [
         ("compute", "dev"),
         ("compute", "prod"),
@@ -76,32 +79,34 @@ def test_list_by_deployment_all_and_per_environment(platform: CloudPlatform) -> 
         ("security", "prod"),
     ]
     assert every.cursor is None
-    prod = platform.stacks.list_by_deployment(deployment_id, "prod", limit=2)
+    prod = stacks.list_by_deployment(deployment_id, "prod", limit=2)
     assert [s.stack_name for s in prod] == ["compute", "network"]
     assert prod.cursor is not None
-    rest = platform.stacks.list_by_deployment(deployment_id, "prod", limit=2, cursor=prod.cursor)
+    rest = stacks.list_by_deployment(deployment_id, "prod", limit=2, cursor=prod.cursor)
     assert [(s.stack_name, s.environment) for s in rest] == [("security", "prod")]
 
 
-def test_list_stacks_by_name_across_deployments(platform: CloudPlatform) -> None:
+def test_list_stacks_by_name_across_deployments(
+    platform: BoundApp, stacks: StackRepository
+) -> None:
     name = f"svc-{uuid4().hex[:8]}"
-    made = [platform.stacks.create(stack(parent(platform), name)) for _ in range(3)]
-    touched = platform.stacks.update(made[0], status=StackStatus.DEPLOYING)
-    page = platform.stacks.list_stacks_by_name(name, limit=2)
+    made = [stacks.create(stack(parent(platform), name)) for _ in range(3)]
+    touched = stacks.update(made[0], status=StackStatus.DEPLOYING)
+    page = stacks.list_stacks_by_name(name, limit=2)
     assert [s.deployment_id for s in page] == [touched.deployment_id, made[2].deployment_id]
-    rest = platform.stacks.list_stacks_by_name(name, limit=2, cursor=page.cursor)
+    rest = stacks.list_stacks_by_name(name, limit=2, cursor=page.cursor)
     assert [s.deployment_id for s in rest] == [made[1].deployment_id]
     assert rest.cursor is None
 
 
-def test_list_by_status(platform: CloudPlatform) -> None:
+def test_list_by_status(platform: BoundApp, stacks: StackRepository) -> None:
     deployment_id = parent(platform)
-    made = [platform.stacks.create(stack(deployment_id, f"s{n}")) for n in range(3)]
-    failed = [platform.stacks.update(s, status=StackStatus.FAILED) for s in made[:2]]
+    made = [stacks.create(stack(deployment_id, f"s{n}")) for n in range(3)]
+    failed = [stacks.update(s, status=StackStatus.FAILED) for s in made[:2]]
     mine: list[Stack] = []
     cursor: str | None = None
     while True:  # the index is shared with other tests: keep this deployment's
-        page = platform.stacks.list_by_status(StackStatus.FAILED, cursor=cursor)
+        page = stacks.list_by_status(StackStatus.FAILED, cursor=cursor)
         mine += [s for s in page if s.deployment_id == deployment_id]
         cursor = page.cursor
         if cursor is None:
@@ -109,9 +114,9 @@ def test_list_by_status(platform: CloudPlatform) -> None:
     assert [s.stack_name for s in mine] == [failed[1].stack_name, failed[0].stack_name]
 
 
-def test_update_is_partial_and_version_checked(platform: CloudPlatform) -> None:
-    made = platform.stacks.create(stack(parent(platform), "network"))
-    done = platform.stacks.update(
+def test_update_is_partial_and_version_checked(platform: BoundApp, stacks: StackRepository) -> None:
+    made = stacks.create(stack(parent(platform), "network"))
+    done = stacks.update(
         made,
         status=StackStatus.DEPLOYED,
         outputs={"vpc_id": "vpc-1"},
@@ -124,34 +129,36 @@ def test_update_is_partial_and_version_checked(platform: CloudPlatform) -> None:
     assert (done.version, done.layer, done.pulumi_stack_name) == (2, 1, made.pulumi_stack_name)
     assert done.outputs == {"vpc_id": "vpc-1"}
     with pytest.raises(VersionConflict) as caught:
-        platform.stacks.update(made, status=StackStatus.FAILED)
+        stacks.update(made, status=StackStatus.FAILED)
     assert caught.value.current == done
 
 
-def test_delete_is_version_checked(platform: CloudPlatform) -> None:
-    made = platform.stacks.create(stack(parent(platform), "network"))
-    newer = platform.stacks.update(made, resource_count=4)
+def test_delete_is_version_checked(platform: BoundApp, stacks: StackRepository) -> None:
+    made = stacks.create(stack(parent(platform), "network"))
+    newer = stacks.update(made, resource_count=4)
     with pytest.raises(VersionConflict):
-        platform.stacks.delete(made)
-    platform.stacks.delete(newer)
-    assert platform.stacks.get_stack(made.deployment_id, "network", "dev") is None
+        stacks.delete(made)
+    stacks.delete(newer)
+    assert stacks.get_stack(made.deployment_id, "network", "dev") is None
     with pytest.raises(ConditionalCheckFailed, match="not found"):
-        platform.stacks.delete(newer)
+        stacks.delete(newer)
 
 
-def test_a_stack_needs_a_live_deployment(platform: CloudPlatform) -> None:
+def test_a_stack_needs_a_live_deployment(
+    platform: BoundApp, deployments: DeploymentRepository, stacks: StackRepository
+) -> None:
     with pytest.raises(ConditionalCheckFailed, match=r"Deployment .* not found"):
-        platform.stacks.create(stack(fresh_id(), "network"))
+        stacks.create(stack(fresh_id(), "network"))
     deployment_id = parent(platform)
-    platform.stacks.create(stack(deployment_id, "network"))
+    stacks.create(stack(deployment_id, "network"))
     with pytest.raises(ConditionalCheckFailed, match=r"Stack .* already exists"):
-        platform.stacks.create(stack(deployment_id, "network"))
-    going = platform.deployments.get_by_id(deployment_id)
+        stacks.create(stack(deployment_id, "network"))
+    going = deployments.get_by_id(deployment_id)
     assert going is not None
-    platform.deployments.update(going, status=DeploymentStatus.DESTROYING)
+    deployments.update(going, status=DeploymentStatus.DESTROYING)
     with pytest.raises(ConditionalCheckFailed, match="condition is false"):
-        platform.stacks.create(stack(deployment_id, "security"))
-    assert [s.stack_name for s in platform.stacks.list_by_deployment(deployment_id)] == ["network"]
+        stacks.create(stack(deployment_id, "security"))
+    assert [s.stack_name for s in stacks.list_by_deployment(deployment_id)] == ["network"]
 
 
 def test_key_parts_cannot_hold_the_separator() -> None:

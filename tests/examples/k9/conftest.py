@@ -9,7 +9,9 @@ from uuid import uuid4
 import pytest
 
 from dynastack import Client
-from examples.k9 import K9, create_tables, drop_tables
+from dynastack.app import BoundApp
+from dynastack.testing.tables import AppTables
+from examples.k9 import EmbeddingRepository, ReportRepository, UserRepository, app
 
 
 class TickingClock:
@@ -32,11 +34,9 @@ def client(dynamodb_endpoint: str) -> Iterator[Client]:
 
 
 @pytest.fixture(scope="module")
-def env(client: Client) -> Iterator[str]:
-    name = f"t{uuid4().hex[:8]}"
-    create_tables(client, env=name)
-    yield name
-    drop_tables(client, env=name)
+def env(dynastack_tables: AppTables) -> Iterator[str]:
+    with dynastack_tables.environment(app) as name:
+        yield name
 
 
 @pytest.fixture
@@ -45,8 +45,23 @@ def clock() -> TickingClock:
 
 
 @pytest.fixture
-def k9(client: Client, env: str, clock: TickingClock) -> K9:
-    return K9(client, env=env, clock=clock, cursor_key=bytes(range(32)))
+def k9(client: Client, env: str, clock: TickingClock) -> BoundApp:
+    return app.bind(client, env=env, clock=clock, cursor_key=bytes(range(32)))
+
+
+@pytest.fixture
+def users(k9: BoundApp) -> UserRepository:
+    return k9.service(UserRepository)
+
+
+@pytest.fixture
+def reports(k9: BoundApp) -> ReportRepository:
+    return k9.service(ReportRepository)
+
+
+@pytest.fixture
+def embeddings(k9: BoundApp) -> EmbeddingRepository:
+    return k9.service(EmbeddingRepository)
 
 
 @pytest.fixture

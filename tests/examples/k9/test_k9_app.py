@@ -9,7 +9,7 @@ import pytest
 
 from dynastack import Client
 from dynastack.ops.seeding import run_seed
-from examples.k9 import K9, app
+from examples.k9 import EmbeddingRepository, ReportRepository, app
 
 MODULES = ["examples.k9", "examples.k9.models", "examples.k9.repositories", "examples.k9.seed",
            "examples.k9.vectors"]  # fmt: skip
@@ -46,9 +46,9 @@ def test_seed_writes_the_demo_data_and_can_run_twice(client: Client, env: str) -
     assert written == {"users": 3, "reports": 9, "embeddings": 3}
     assert ("reports", 9, 9) in progress
     assert run_seed(app, client, env=env, count=3) == written  # idempotent: same ids
-    k9 = K9(client, env=env)
-    assert len(k9.reports.list_reports("demo-user-001", limit=10)) == 3
-    embedding = k9.embeddings.get_embedding("demo-product-0001")
+    k9 = app.bind(client, env=env)
+    assert len(k9.service(ReportRepository).list_reports("demo-user-001", limit=10)) == 3
+    embedding = k9.service(EmbeddingRepository).get_embedding("demo-product-0001")
     assert embedding is not None and embedding.vector_dimension == 1536
 
 

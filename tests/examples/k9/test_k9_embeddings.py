@@ -15,9 +15,10 @@ from examples.k9.vectors import pack_float32, unpack_float32
 from pydantic import ValidationError
 
 from dynastack import Client
+from dynastack.app import BoundApp
 from dynastack.core.limits import item_size
 from dynastack.core.values import encode_item
-from examples.k9 import K9, Embedding
+from examples.k9 import Embedding, EmbeddingRepository
 
 README = Path(__file__).resolve().parents[3] / "examples" / "k9" / "README.md"
 DIMENSIONS = 1536
@@ -86,28 +87,30 @@ def test_packed_float32_is_the_smaller_encoding_and_the_readme_says_by_how_much(
 
 
 @pytest.mark.integration
-def test_store_and_get_embedding_round_trip_exactly(k9: K9, client: Client, env: str) -> None:
+def test_store_and_get_embedding_round_trip_exactly(k9: BoundApp, client: Client, env: str) -> None:
     product_id = f"product-{uuid4().hex[:8]}"
-    stored = k9.embeddings.store_embedding(
+    stored = k9.service(EmbeddingRepository).store_embedding(
         Embedding(product_id=product_id, model_version="v1", embedding_vector=unit_vector(1))
     )
-    read = k9.embeddings.get_embedding(product_id)
+    read = k9.service(EmbeddingRepository).get_embedding(product_id)
     assert read == stored
     assert read is not None and read.embedding_vector == stored.embedding_vector
     raw = client.get_item(TableName=f"k9-embeddings-{env}", Key={"product_id": {"S": product_id}})
     attribute = raw["Item"]["embedding_vector"]
     assert list(attribute) == ["B"]  # one binary attribute, not a list of numbers
     assert raw["Item"]["vector_dimension"] == {"N": str(DIMENSIONS)}
-    assert k9.embeddings.get_embedding("no-such-product") is None
+    assert k9.service(EmbeddingRepository).get_embedding("no-such-product") is None
 
 
 @pytest.mark.integration
-def test_get_embeddings_by_model_pages_through_one_model_version(k9: K9) -> None:
+def test_get_embeddings_by_model_pages_through_one_model_version(
+    embeddings: EmbeddingRepository,
+) -> None:
     model = f"model-{uuid4().hex[:8]}"
     start = datetime(2025, 1, 1, tzinfo=UTC)
     ids = [f"{model}-p{n}" for n in range(5)]
     for n, product_id in enumerate(ids):
-        k9.embeddings.store_embedding(
+        embeddings.store_embedding(
             Embedding(
                 product_id=product_id,
                 model_version=model,
@@ -115,26 +118,28 @@ def test_get_embeddings_by_model_pages_through_one_model_version(k9: K9) -> None
                 created_at=start + timedelta(minutes=n),
             )
         )
-    k9.embeddings.store_embedding(
+    embeddings.store_embedding(
         Embedding(product_id=f"{model}-other", model_version="other", embedding_vector=[1.0])
     )
-    first = k9.embeddings.get_embeddings_by_model(model, limit=3)
-    rest = k9.embeddings.get_embeddings_by_model(model, limit=3, cursor=first.cursor)
+    first = embeddings.get_embeddings_by_model(model, limit=3)
+    rest = embeddings.get_embeddings_by_model(model, limit=3, cursor=first.cursor)
     assert [e.product_id for e in first] + [e.product_id for e in rest] == ids
     assert rest.cursor is None
-    assert [e.product_id for e in k9.embeddings.iter_embeddings_by_model(model)] == ids
+    assert [e.product_id for e in embeddings.iter_embeddings_by_model(model)] == ids
 
 
 @pytest.mark.integration
-def test_storing_a_new_model_version_moves_the_product_between_index_partitions(k9: K9) -> None:
+def test_storing_a_new_model_version_moves_the_product_between_index_partitions(
+    embeddings: EmbeddingRepository,
+) -> None:
     old, new = f"old-{uuid4().hex[:8]}", f"new-{uuid4().hex[:8]}"
     product_id = f"product-{uuid4().hex[:8]}"
-    k9.embeddings.store_embedding(
+    embeddings.store_embedding(
         Embedding(product_id=product_id, model_version=old, embedding_vector=[0.5, 0.25])
     )
-    k9.embeddings.store_embedding(
+    embeddings.store_embedding(
         Embedding(product_id=product_id, model_version=new, embedding_vector=[0.75, 0.125])
     )
-    assert list(k9.embeddings.iter_embeddings_by_model(old)) == []
-    [moved] = k9.embeddings.iter_embeddings_by_model(new)
+    assert list(embeddings.iter_embeddings_by_model(old)) == []
+    [moved] = embeddings.iter_embeddings_by_model(new)
     assert (moved.product_id, moved.embedding_vector) == (product_id, [0.75, 0.125])

@@ -9,7 +9,8 @@ from uuid import uuid4
 import pytest
 
 from dynastack import Client
-from examples.migration_dal import create_tables, drop_tables
+from dynastack.testing.tables import AppTables
+from examples.migration_dal import app
 
 from .migration_dal_support import TickingClock
 
@@ -22,11 +23,9 @@ def client(dynamodb_endpoint: str) -> Iterator[Client]:
 
 
 @pytest.fixture(scope="module")
-def env(client: Client) -> Iterator[str]:
-    name = f"t{uuid4().hex[:8]}"
-    create_tables(client, env=name)
-    yield name
-    drop_tables(client, env=name)
+def env(dynastack_tables: AppTables) -> Iterator[str]:
+    with dynastack_tables.environment(app) as name:
+        yield name
 
 
 @pytest.fixture

@@ -43,7 +43,7 @@ def test_seed_writes_the_workshop_catalogue_and_buyers_and_can_run_twice(
     assert count_items(client, f"Users-{env}") == 4 + 3 * 3
     assert count_items(client, f"Products-{env}") == 6
     assert count_items(client, f"Categories-{env}") == 25
-    shop = Shop(client, env=env)
+    shop = app.bind(client, env=env).service(Shop)
     electronics = next(n for n in shop.categories.tree() if n.category.category_id == "1")
     assert [n.category.category_name for n in electronics.children] == [
         "Headphones",

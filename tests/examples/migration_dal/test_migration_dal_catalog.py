@@ -14,8 +14,9 @@ from examples.migration_dal.categories import CategoryRepository
 from examples.migration_dal.products import ProductRepository, SellerStats
 
 from dynastack import Client
+from dynastack.app import BoundApp
 from dynastack.errors import ConditionalCheckFailed, InvalidRequest
-from examples.migration_dal import Category, Product
+from examples.migration_dal import Category, Product, app
 
 from .migration_dal_support import TickingClock
 
@@ -23,17 +24,18 @@ pytestmark = pytest.mark.integration
 
 
 @pytest.fixture
-def categories(client: Client, env: str, clock: TickingClock) -> CategoryRepository:
-    return CategoryRepository(client, env=env, clock=clock)
+def shop(client: Client, env: str, clock: TickingClock) -> BoundApp:
+    return app.bind(client, env=env, clock=clock, cursor_key=bytes(range(32)))
 
 
 @pytest.fixture
-def products(
-    client: Client, env: str, clock: TickingClock, categories: CategoryRepository
-) -> ProductRepository:
-    return ProductRepository(
-        client, env=env, clock=clock, categories=categories, cursor_key=bytes(range(32))
-    )
+def categories(shop: BoundApp) -> CategoryRepository:
+    return shop.service(CategoryRepository)
+
+
+@pytest.fixture
+def products(shop: BoundApp) -> ProductRepository:
+    return shop.service(ProductRepository)
 
 
 @pytest.fixture

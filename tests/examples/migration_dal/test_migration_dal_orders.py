@@ -13,7 +13,7 @@ from dynastack.client.transport import HttpTransport
 from dynastack.core.wire import HttpRequest
 from dynastack.errors import ConditionalCheckFailed, InvalidRequest
 from dynastack.testing.faults import FaultTransport, target_of
-from examples.migration_dal import Category, OrderLine, OrderStatus, Product, Shop, User
+from examples.migration_dal import Category, OrderLine, OrderStatus, Product, Shop, User, app
 
 from .migration_dal_support import TickingClock
 
@@ -24,7 +24,7 @@ CURSOR_KEY = bytes(range(32))
 
 @pytest.fixture
 def shop(client: Client, env: str, clock: TickingClock) -> Shop:
-    return Shop(client, env=env, clock=clock, cursor_key=CURSOR_KEY)
+    return app.bind(client, env=env, clock=clock, cursor_key=CURSOR_KEY).service(Shop)
 
 
 @pytest.fixture
@@ -128,7 +128,9 @@ def test_ap29_a_buyer_who_takes_the_stock_first_cancels_the_whole_checkout(
     racing = Client.local(dynamodb_endpoint, transport=FaultTransport(HttpTransport(), rival))
     try:
         with pytest.raises(ConditionalCheckFailed):
-            Shop(racing, env=env, cursor_key=CURSOR_KEY).orders.checkout(email, user_id="u8")
+            app.bind(racing, env=env, cursor_key=CURSOR_KEY).service(Shop).orders.checkout(
+                email, user_id="u8"
+            )
     finally:
         racing.close()
     assert len(shop.carts.get_cart(email)) == 2  # nothing deleted

@@ -10,7 +10,7 @@ from examples.migration_dal.users import UserRepository
 from dynastack import Client
 from dynastack.core.values import decode_item
 from dynastack.errors import ConditionalCheckFailed, InvalidRequest
-from examples.migration_dal import Profile, User
+from examples.migration_dal import Profile, User, app
 
 from .migration_dal_support import TickingClock
 
@@ -19,7 +19,7 @@ pytestmark = pytest.mark.integration
 
 @pytest.fixture
 def users(client: Client, env: str, clock: TickingClock) -> UserRepository:
-    return UserRepository(client, env=env, clock=clock)
+    return UserRepository(app.bind(client, env=env, clock=clock))
 
 
 def new_user(email: str, **over: object) -> User:

@@ -9,7 +9,9 @@ from uuid import uuid4
 import pytest
 
 from dynastack import Client
-from examples.vishmaker import VishMaker, create_tables, drop_tables
+from dynastack.app import BoundApp
+from dynastack.testing.tables import AppTables
+from examples.vishmaker import ProjectRepository, RequirementTree, WaitlistRepository, app
 
 from .vishmaker_support import CURSOR_KEY, TickingClock
 
@@ -22,11 +24,9 @@ def client(dynamodb_endpoint: str) -> Iterator[Client]:
 
 
 @pytest.fixture(scope="module")
-def env(client: Client) -> Iterator[str]:
-    name = f"t{uuid4().hex[:8]}"
-    create_tables(client, env=name)
-    yield name
-    drop_tables(client, env=name)
+def env(dynastack_tables: AppTables) -> Iterator[str]:
+    with dynastack_tables.environment(app) as name:
+        yield name
 
 
 @pytest.fixture
@@ -35,8 +35,23 @@ def clock() -> TickingClock:
 
 
 @pytest.fixture
-def vm(client: Client, env: str, clock: TickingClock) -> VishMaker:
-    return VishMaker(client, env=env, clock=clock, cursor_key=CURSOR_KEY, sleep=lambda s: None)
+def vm(client: Client, env: str, clock: TickingClock) -> BoundApp:
+    return app.bind(client, env=env, clock=clock, cursor_key=CURSOR_KEY)
+
+
+@pytest.fixture
+def projects(vm: BoundApp) -> ProjectRepository:
+    return vm.service(ProjectRepository)
+
+
+@pytest.fixture
+def tree(vm: BoundApp) -> RequirementTree:
+    return vm.service(RequirementTree)
+
+
+@pytest.fixture
+def waitlist(vm: BoundApp) -> WaitlistRepository:
+    return vm.service(WaitlistRepository)
 
 
 @pytest.fixture

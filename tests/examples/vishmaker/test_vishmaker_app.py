@@ -8,7 +8,7 @@ from examples.vishmaker.seed import DEMO_USERS
 
 from dynastack import Client
 from dynastack.ops import count_items, diagnose, run_seed
-from examples.vishmaker import Project, VishMaker, WaitlistStatus, app
+from examples.vishmaker import Project, ProjectRepository, WaitlistRepository, WaitlistStatus, app
 
 from .vishmaker_support import assert_no_orphans
 
@@ -68,7 +68,7 @@ def test_seed_writes_consistent_trees_and_can_run_twice(client: Client, env: str
     census = assert_no_orphans(client, env)
     demo = [p for p in census[Project] if isinstance(p, Project) and p.user_id in DEMO_USERS]
     assert len(demo) == 3
-    vm = VishMaker(client, env=env)
-    assert len(vm.projects.list_projects(DEMO_USERS[0]).items) == 1
-    invited = vm.waitlist.list_by_status(WaitlistStatus.INVITED)
+    vm = app.bind(client, env=env)
+    assert len(vm.service(ProjectRepository).list_projects(DEMO_USERS[0]).items) == 1
+    invited = vm.service(WaitlistRepository).list_by_status(WaitlistStatus.INVITED)
     assert [e.email for e in invited] == ["waiting0001@example.com"]

@@ -14,11 +14,19 @@ from typing import Any
 import pytest
 
 from dynastack import Client
+from dynastack.app import BoundApp
 from dynastack.client.transport import HttpTransport
 from dynastack.core.wire import HttpRequest
 from dynastack.errors import ConfigurationError
 from dynastack.testing.faults import FaultTransport, target_of
-from examples.vishmaker import VishMaker, WaitlistStatus, app, policy
+from examples.vishmaker import (
+    ProjectRepository,
+    RequirementTree,
+    WaitlistRepository,
+    WaitlistStatus,
+    app,
+    policy,
+)
 
 from .vishmaker_support import CURSOR_KEY
 
@@ -81,30 +89,30 @@ def allowed(doc: dict[str, Any], action: str, resource: str) -> bool:
     )
 
 
-def exercise(vm: VishMaker, user_id: str) -> None:
+def exercise(vm: BoundApp, user_id: str) -> None:
     """Every repository operation once (the demo seeder excepted: it is an operator's tool)."""
-    project = vm.projects.create_project(user_id, "IAM", initial_prompt="p")
-    vm.projects.get_project(user_id, project.id)
-    vm.projects.list_projects(user_id)
-    vm.projects.update_project(user_id, project.id, name="IAM 2")
-    vm.projects.find_by_name("IAM 2")
-    flow = vm.tree.create_user_flow(user_id, project.id, "Flow")
-    high = vm.tree.create_child(flow, name="High")
-    low = vm.tree.create_child(high, name="Low")
-    case = vm.tree.create_child(low, name="Case")
-    vm.tree.get(type(case), case.uiid)
-    vm.tree.list_children(low)
-    vm.tree.list_user_flows(user_id, project.id)
-    vm.tree.update_node(case, description="d")
-    vm.tree.delete_node(case)
-    vm.tree.delete_project(user_id, project.id)
+    project = vm.service(ProjectRepository).create_project(user_id, "IAM", initial_prompt="p")
+    vm.service(ProjectRepository).get_project(user_id, project.id)
+    vm.service(ProjectRepository).list_projects(user_id)
+    vm.service(ProjectRepository).update_project(user_id, project.id, name="IAM 2")
+    vm.service(ProjectRepository).find_by_name("IAM 2")
+    flow = vm.service(RequirementTree).create_user_flow(user_id, project.id, "Flow")
+    high = vm.service(RequirementTree).create_child(flow, name="High")
+    low = vm.service(RequirementTree).create_child(high, name="Low")
+    case = vm.service(RequirementTree).create_child(low, name="Case")
+    vm.service(RequirementTree).get(type(case), case.uiid)
+    vm.service(RequirementTree).list_children(low)
+    vm.service(RequirementTree).list_user_flows(user_id, project.id)
+    vm.service(RequirementTree).update_node(case, description="d")
+    vm.service(RequirementTree).delete_node(case)
+    vm.service(RequirementTree).delete_project(user_id, project.id)
     email = f"{user_id}@example.com"
-    vm.waitlist.join(email)
-    vm.waitlist.join(email)
-    vm.waitlist.get(email)
-    vm.waitlist.list_by_status(WaitlistStatus.PENDING)
-    vm.waitlist.set_status(email, WaitlistStatus.INVITED)
-    vm.waitlist.remove(email)
+    vm.service(WaitlistRepository).join(email)
+    vm.service(WaitlistRepository).join(email)
+    vm.service(WaitlistRepository).get(email)
+    vm.service(WaitlistRepository).list_by_status(WaitlistStatus.PENDING)
+    vm.service(WaitlistRepository).set_status(email, WaitlistStatus.INVITED)
+    vm.service(WaitlistRepository).remove(email)
 
 
 @pytest.mark.integration
@@ -118,7 +126,7 @@ def test_every_request_of_the_repositories_is_allowed_and_every_grant_is_used(
 
     recording = Client.local(dynamodb_endpoint, transport=FaultTransport(HttpTransport(), record))
     try:
-        exercise(VishMaker(recording, env=env, cursor_key=CURSOR_KEY), user_id)
+        exercise(app.bind(recording, env=env, cursor_key=CURSOR_KEY), user_id)
     finally:
         recording.close()
     doc = policy(env, region=REGION, account_id=ACCOUNT, environ={})
