@@ -1,6 +1,6 @@
 """``dynastack tables plan|apply|export APP``: make an application's tables match its entities.
 
-``APP`` is ``module:attribute`` naming a ``dynastack.model.App`` (``load_app``), so the command
+``APP`` is ``module:attribute`` naming a ``dynastack.App`` (``load_app``), so the command
 sees exactly the tables the code uses, named for ``--env``. ``plan`` only reads; ``apply``
 prints the same plan and then makes the changes, one request at a time, waiting for each table
 and index to become ACTIVE. Drift (a changed table key, local index or index key type) is
