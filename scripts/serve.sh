@@ -10,13 +10,14 @@
 # Tables are applied on every start (a no-op when nothing changed); demo data is written only
 # the first time for each example (a marker in the state folder), so restarts keep what you
 # changed. Knobs, all optional: DYNASTACK_PORT, DYNASTACK_ENV (dev), DYNASTACK_STATE_DIR
-# (.dynastack), DYNASTACK_SERVE_APPS (the five examples, space-separated), PYTHON (.venv's).
+# (.dynastack), DYNASTACK_SERVE_APPS (the five examples, space-separated), DYNASTACK_PYTHON
+# (.venv/bin/python; not PYTHON, which the Makefile passes down for the venv it creates).
 #
 # Why no `sleep infinity &` + `wait`: a background job of a non-interactive shell ignores
 # SIGINT, so Ctrl-C left the sleep behind; the wait below is on a child we kill ourselves.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-PY=${PYTHON:-.venv/bin/python}
+PY=${DYNASTACK_PYTHON:-.venv/bin/python}
 ENV_NAME=${DYNASTACK_ENV:-dev}
 STATE=${DYNASTACK_STATE_DIR:-.dynastack}
 export DYNASTACK_STATE_DIR=$STATE

@@ -59,7 +59,7 @@ def serve(state_dir: Path, apps: str, **extra: str) -> tuple[subprocess.Popen[st
     """Start the script in its own session; return it once it printed READY, and its lines."""
     env = {
         **os.environ,
-        "PYTHON": sys.executable,
+        "DYNASTACK_PYTHON": sys.executable,
         "PYTHONPATH": os.pathsep.join(sys.path),
         "DYNASTACK_STATE_DIR": str(state_dir),
         "DYNASTACK_SERVE_APPS": apps,
@@ -125,7 +125,7 @@ def test_a_taken_port_in_dynastack_port_is_refused_by_name(state_dir: Path) -> N
         port = busy.getsockname()[1]
         env = {
             **os.environ,
-            "PYTHON": sys.executable,
+            "DYNASTACK_PYTHON": sys.executable,
             "PYTHONPATH": os.pathsep.join(sys.path),
             "DYNASTACK_STATE_DIR": str(state_dir),
             "DYNASTACK_SERVE_APPS": "",
