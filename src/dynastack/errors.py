@@ -116,7 +116,7 @@ class EnvironmentRequired(ConfigurationError):
     how to give one in its own terms (the CLI names ``--env``).
     """
 
-    def __init__(self, message: str, *, table: str, pattern: str) -> None:
+    def __init__(self, message: str, *, table: str = "", pattern: str = "") -> None:
         super().__init__(message)
         self.table = table
         self.pattern = pattern
