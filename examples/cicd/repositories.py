@@ -40,14 +40,9 @@ from itertools import islice
 from typing import Any
 from uuid import uuid4
 
-from dynastack import Attr, Client, Update
-from dynastack.errors import ConditionalCheckFailed
-from dynastack.repository import Page, Repository, ge, lt
 from dynastack import Attr, Update
 from dynastack.app import BoundApp
-from dynastack.core.values import decode_item
 from dynastack.errors import ConditionalCheckFailed
-from dynastack.model import from_item
 from dynastack.repository import Page, ge, lt
 from examples.cicd.lifecycle import IllegalTransition, JobStatus, condition_for, refusal
 from examples.cicd.models import (

@@ -27,8 +27,6 @@ from dynastack import Attr
 from dynastack.app import BoundApp
 from dynastack.core.expressions import Condition
 from dynastack.errors import ConditionalCheckFailed
-from dynastack.repository import Page, Repository, SortCondition, between, ge, le
-from dynastack.model import key_of
 from dynastack.repository import Page, SortCondition, between, ge, le
 from examples.cloud_platform.models import LogEntry, LogLevel, Metric
 

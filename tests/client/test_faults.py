@@ -25,8 +25,8 @@ from dynastack.testing.faults import (
     ErrorReply,
     Fault,
     FaultProxy,
+    FaultSchedule,
     FaultTransport,
-    Plan,
     Reset,
     RewriteReply,
     Truncate,
@@ -48,7 +48,7 @@ def shout(response: HttpResponse) -> HttpResponse:
     return replace(response, body=response.body.upper())
 
 
-def only(fault: Fault | None) -> Plan:
+def only(fault: Fault | None) -> FaultSchedule:
     """A plan that applies ``fault`` to the first request only."""
     return lambda request, index: fault if index == 0 else None
 

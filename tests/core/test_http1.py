@@ -434,11 +434,11 @@ def test_an_ipv6_literal_keeps_its_brackets_in_host_and_drops_them_to_connect() 
 def test_a_client_on_an_ipv6_literal_signs_the_bracketed_host() -> None:
     from datetime import UTC, datetime
 
-    from dynastack.client.calls import CallPlan
+    from dynastack.client.calls import CallSetup
     from dynastack.client.settings import ClientSettings
     from dynastack.core.signing import Credentials, sign
 
-    plan = CallPlan(ClientSettings.resolve("http://[::1]:8000", region="us-east-1"))
+    plan = CallSetup(ClientSettings.resolve("http://[::1]:8000", region="us-east-1"))
     assert plan.url("dynamodb") == "http://[::1]:8000/"
     request = HttpRequest("POST", plan.url("dynamodb"), (("X-Amz-Target", "T"),), b"{}")
     now = datetime.now(UTC)

@@ -20,7 +20,7 @@ from dynastack.core.steps import Send, Sleep, arun, run
 from dynastack.model import AttributeSpec, TableSpec
 from dynastack.provisioning import Polling, plan
 from dynastack.provisioning.script import apply_steps, wait_ready
-from dynastack.repository.plans import EntityPlans
+from dynastack.repository.binding import EntityBinding
 from dynastack.repository.resends import Resends
 from dynastack.repository.writes import create_plan, perform
 from tests.repository.repository_entities import Counter
@@ -82,7 +82,7 @@ def test_one_driver_runs_both_layers_scripts_sync_and_async() -> None:
                              sleep=asleep))  # fmt: skip
     assert again.changes == applied.changes
     assert sent == ["CreateTable", "DescribeTable", "UpdateTimeToLive"] * 2
-    written = create_plan(EntityPlans(Counter, table="counters"), Counter(name="c"))
+    written = create_plan(EntityBinding(Counter, table="counters"), Counter(name="c"))
     stored = run(perform(written, Resends(RetryPolicy())), send=send, sleep=pauses.append)
     assert stored == written.stored and sent[-1] == "PutItem"
     assert pauses == []

@@ -17,7 +17,7 @@ from dynastack.model import Entity, Key, Table, TableSpec, Version
 from dynastack.model.meta import VERSION_ATTR
 from dynastack.repository import abackfill, backfill
 from dynastack.repository.backfill import _Run, _upgrade
-from dynastack.repository.plans import EntityPlans
+from dynastack.repository.binding import EntityBinding
 from dynastack.repository.resends import Resends
 
 from .repository_support import Kit
@@ -114,7 +114,7 @@ async def test_a_crashed_backfill_resumes_from_its_checkpoint(kit: Kit, tmp_path
 
 async def test_a_backfill_never_overwrites_a_concurrent_write(kit: Kit) -> None:
     table = load_v1(kit, 1)
-    plans = EntityPlans(ProfileV2, table=table)
+    plans = EntityBinding(ProfileV2, table=table)
     stale = stored(kit, table, "p000")
     # somebody writes the item (as a v1 writer would, with its own write token) after our scan
     kit.client.send(

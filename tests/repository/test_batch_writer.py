@@ -16,11 +16,11 @@ from dynastack.core.operations import BatchWriteItem, BatchWriteResult
 from dynastack.core.steps import run
 from dynastack.repository import BatchProgress
 from dynastack.repository.batch import batch_write
-from dynastack.repository.plans import EntityPlans
+from dynastack.repository.binding import EntityBinding
 
 from .repository_entities import Entry
 
-ENTRIES = EntityPlans(Entry, table="entries")
+ENTRIES = EntityBinding(Entry, table="entries")
 
 
 def test_requests_stay_under_16_mb_of_json_whatever_the_items_escape_to() -> None:

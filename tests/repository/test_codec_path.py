@@ -24,7 +24,7 @@ from dynastack.model import codec as codec_module
 from dynastack.model.codec import entity_to_wire
 from dynastack.model.meta import WRITE_TOKEN_ATTR
 from dynastack.repository import batch, queries, writes
-from dynastack.repository.plans import EntityPlans
+from dynastack.repository.binding import EntityBinding
 
 from .repository_entities import Account, Deployment
 
@@ -42,7 +42,7 @@ def _answers(*answers: object) -> Any:
 
 
 def test_create_and_put_send_the_codecs_wire_item_unencoded() -> None:
-    plans = EntityPlans(Deployment, table="deployments")
+    plans = EntityBinding(Deployment, table="deployments")
     given = Deployment(deployment_id="D000001", organization="MyOrg", created_by="alice")
     for plan in (writes.create_plan(plans, given), writes.put_plan(plans, given)):
         op = plan.operation()
@@ -55,7 +55,7 @@ def test_create_and_put_send_the_codecs_wire_item_unencoded() -> None:
 
 
 def test_batch_write_puts_send_the_codecs_wire_items() -> None:
-    plans = EntityPlans(Account, table="accounts")
+    plans = EntityBinding(Account, table="accounts")
     send = _answers(BatchWriteResult(unprocessed={}))
     run(batch.batch_write(plans, [Account(account_id="a", balance=1)], ()), send=send,
         sleep=lambda s: None)  # fmt: skip
@@ -77,7 +77,7 @@ class Lamp(Entity, table="codec-path-lamps"):
 
 def test_reads_validate_through_the_codec() -> None:
     assert Lamp not in codec_module._PLANS
-    plans = EntityPlans(Lamp, table="lamps")
+    plans = EntityBinding(Lamp, table="lamps")
     item = {"PK": "LAMP#l1", "_type": "Lamp", "lamp_id": "l1", "watts": 40}
     send = _answers(GetItemResult(item))
     got = run(queries.get(plans, {"lamp_id": "l1"}, False), send=send, sleep=lambda s: None)

@@ -34,8 +34,8 @@ from dynastack.testing.faults import (
     AsyncFaultTransport,
     DropReply,
     ErrorReply,
+    FaultSchedule,
     FaultTransport,
-    Plan,
     first_attempts,
     target_of,
 )
@@ -68,7 +68,7 @@ def _server(factory: pytest.TempPathFactory, name: str) -> Iterator[str]:
         yield server.start(in_memory=True).endpoint
 
 
-def faults(plan: Plan) -> Callable[[bool], Any]:
+def faults(plan: FaultSchedule) -> Callable[[bool], Any]:
     """A transport factory for ``Kit.through``: the plan around a real transport."""
 
     def make(is_async: bool) -> Any:
@@ -84,7 +84,7 @@ def injected(shell: Shell) -> int:
     return len(client._transport.injected)  # type: ignore[union-attr]
 
 
-def drop_first(action: str) -> Plan:
+def drop_first(action: str) -> FaultSchedule:
     return first_attempts(DropReply(), lambda request: target_of(request) == action)
 
 

@@ -14,8 +14,8 @@ from hypothesis import strategies as st
 from dynastack.core.expressions import Attr
 from dynastack.core.updates import Update
 from dynastack.repository import writes
+from dynastack.repository.binding import EntityBinding
 from dynastack.repository.cursors import CursorSealer
-from dynastack.repository.plans import EntityPlans
 from dynastack.repository.queries import query_shape
 
 from .repository_entities import Counter, Entry
@@ -25,8 +25,8 @@ PROTECTED = {"PK", "SK", "_type", "_sv", "_wt", "name", "feed", "seq", "kind", "
 names = st.text(min_size=1, max_size=40).filter(lambda s: s not in PROTECTED)
 values = st.one_of(st.text(max_size=40), st.integers(-(10**20), 10**20), st.booleans())
 
-ENTRIES = EntityPlans(Entry, table="entries", sealer=CursorSealer(bytes(32)))
-COUNTERS = EntityPlans(Counter, table="counters")
+ENTRIES = EntityBinding(Entry, table="entries", sealer=CursorSealer(bytes(32)))
+COUNTERS = EntityBinding(Counter, table="counters")
 
 
 def filter_text(name: str, value: object) -> tuple[str, str | None]:

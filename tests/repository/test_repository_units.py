@@ -34,8 +34,8 @@ from dynastack.errors import (
 )
 from dynastack.model.meta import WRITE_TOKEN_ATTR
 from dynastack.repository import between, cursors, ge, gt, le, lt
+from dynastack.repository.binding import EntityBinding
 from dynastack.repository.cursors import CursorSealer, parse_key
-from dynastack.repository.plans import EntityPlans
 from dynastack.repository.resends import Resends
 from dynastack.repository.writes import (
     create_plan,
@@ -66,7 +66,7 @@ def no_sleep(seconds: float) -> None:
     assert 0 <= seconds <= 1.0
 
 
-ACCOUNTS = EntityPlans(Account, table="accounts")
+ACCOUNTS = EntityBinding(Account, table="accounts")
 #: the client's policy as the repository's resends see it (quick pauses, 5 sends per write)
 RESENDS = Resends(RetryPolicy(max_attempts=5, base=0.001))
 
@@ -150,7 +150,7 @@ def test_a_connect_error_is_never_resent_by_the_repository() -> None:
 
 
 def test_another_owners_item_explains_as_not_found_without_its_content() -> None:
-    alice = EntityPlans(Deployment, table="d").with_owner("alice")
+    alice = EntityBinding(Deployment, table="d").with_owner("alice")
     key = {"deployment_id": "D000001"}
     theirs = {"PK": "DEPLOYMENT#D000001", "SK": "METADATA", "_type": "Deployment",
               "created_by": "bob", "version": 1}  # fmt: skip
@@ -266,9 +266,9 @@ def test_without_a_key_one_random_key_per_process_and_one_warning(
 
 def test_plans_refuse_what_is_not_an_entity_or_scope() -> None:
     with pytest.raises(InvalidRequest, match="not a stored entity"):
-        EntityPlans(int, table="t")  # type: ignore[type-var]
+        EntityBinding(int, table="t")  # type: ignore[type-var]
     with pytest.raises(InvalidRequest, match="needs an owner"):
-        EntityPlans(Deployment, table="t").with_owner(None)
+        EntityBinding(Deployment, table="t").with_owner(None)
     with pytest.raises(InvalidRequest, match="a mapping of its key fields"):
         ACCOUNTS.target(42)
 

@@ -42,9 +42,9 @@ from dynastack.api.ratelimit import RATE_TABLE, RateLimiter
 from dynastack.api.resources import Operation, Resource, ResourceSpec
 from dynastack.api.rest import Context, Endpoint, endpoint
 from dynastack.api.settings import ApiSettings
+from dynastack.app import App
 from dynastack.client.async_client import AsyncClient
 from dynastack.errors import ConfigurationError, DynastackError
-from dynastack.model.app import App
 from dynastack.repository import AsyncRepository
 
 __all__ = ["Api", "RequestIds"]

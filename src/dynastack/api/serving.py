@@ -24,10 +24,10 @@ from starlette.applications import Starlette
 
 from dynastack.api.application import Api
 from dynastack.api.settings import ApiSettings
+from dynastack.app import App
 from dynastack.client.async_client import AsyncClient
 from dynastack.client.settings import is_loopback
 from dynastack.errors import ConfigurationError
-from dynastack.model.app import App
 
 __all__ = ["API_ENV", "API_TARGET", "asgi_from_env", "load_api"]
 

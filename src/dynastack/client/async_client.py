@@ -1,7 +1,7 @@
 """The asyncio DynamoDB client: ``Client``'s mirror, with ``await`` where it does I/O.
 
 Written by mirroring client/client.py line by line: the same constructor, the same
-``send(operation)`` loop over the shared ``CallPlan``, the same boto3-style methods from
+``send(operation)`` loop over the shared ``CallSetup``, the same boto3-style methods from
 ``Boto3Calls`` (here they return awaitables), ``aclose`` for ``close`` and ``async with``
 for ``with``. tests/test_twins.py compares the two classes' public methods and parameters and
 fails when they drift.
@@ -20,7 +20,7 @@ from typing import Any, Literal, Self, TypeVar
 
 from dynastack.client.async_transport import AsyncHttpTransport, AsyncTransport
 from dynastack.client.breaker import BreakerSettings
-from dynastack.client.calls import CallPlan
+from dynastack.client.calls import CallSetup
 from dynastack.client.compat import Boto3Calls, call_spec
 from dynastack.client.credentials import CredentialSource, local_credentials
 from dynastack.client.exceptions import as_boto3_error
@@ -85,7 +85,7 @@ class AsyncClient(Boto3Calls[Coroutine[Any, Any, dict[str, Any]]]):
             breaker=breaker,
             telemetry=telemetry,
         )
-        self._plan = CallPlan(settings, clock=clock)
+        self._plan = CallSetup(settings, clock=clock)
         self._credentials = settings.credentials
         self._transport: AsyncTransport = (
             transport

@@ -2,7 +2,7 @@
 
 Both clients run the same loop — encode once, then per attempt: admit (circuit breaker), sign,
 send, read, and on failure decide whether and how long to wait — and differ only in how they
-send and sleep. Everything that is not sending or sleeping lives here, in ``CallPlan``, so the
+send and sleep. Everything that is not sending or sleeping lives here, in ``CallSetup``, so the
 two shells cannot drift apart in behaviour (ARCHITECTURE principle 3), and the hot path is
 written once, with its look-ups hoisted into ``__init__``.
 
@@ -36,7 +36,7 @@ from dynastack.errors import (
     from_wire,
 )
 
-__all__ = ["CallPlan", "consumed_capacity", "service_error"]
+__all__ = ["CallSetup", "consumed_capacity", "service_error"]
 
 R = TypeVar("R")
 
@@ -114,13 +114,13 @@ def service_error(action: str, response: HttpResponse, table: str | None = None)
     )
 
 
-class CallPlan:
+class CallSetup:
     """One client's resolved call machinery: URLs, headers, breakers, quota and telemetry.
 
     Example:
         >>> from dynastack.client.settings import ClientSettings
         >>> settings = ClientSettings.resolve("http://127.0.0.1:8000", region="us-east-1")
-        >>> plan = CallPlan(settings)
+        >>> plan = CallSetup(settings)
         >>> plan.url("dynamodb")
         'http://127.0.0.1:8000/'
     """

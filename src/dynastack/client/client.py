@@ -1,6 +1,6 @@
 """The blocking DynamoDB client: one ``send(operation)`` path, plus boto3's method names.
 
-``Client`` is a thin shell around ``CallPlan`` (client/calls.py): it encodes an operation
+``Client`` is a thin shell around ``CallSetup`` (client/calls.py): it encodes an operation
 once, then per attempt fetches credentials, sends through its ``Transport``, and on a failure
 sleeps for as long as the retry decision says. Everything else (signing, the breaker, error
 classification, telemetry) is shared with ``AsyncClient``, which mirrors this file line by
@@ -21,7 +21,7 @@ from types import TracebackType
 from typing import Any, Literal, Self, TypeVar
 
 from dynastack.client.breaker import BreakerSettings
-from dynastack.client.calls import CallPlan
+from dynastack.client.calls import CallSetup
 from dynastack.client.compat import Boto3Calls, call_spec
 from dynastack.client.credentials import CredentialSource, local_credentials
 from dynastack.client.exceptions import as_boto3_error
@@ -84,7 +84,7 @@ class Client(Boto3Calls[dict[str, Any]]):
             breaker=breaker,
             telemetry=telemetry,
         )
-        self._plan = CallPlan(settings, clock=clock)
+        self._plan = CallSetup(settings, clock=clock)
         self._credentials = settings.credentials
         self._transport: Transport = (
             transport

@@ -54,7 +54,7 @@ from collections.abc import Mapping
 from typing import Any, TypeVar
 
 from dynastack.core.values import WireItem, decode_item, encode_item
-from dynastack.model.codec_plan import Plan, plan_for
+from dynastack.model.class_codec import ClassCodec, compile_codec
 from dynastack.model.entity import Entity
 from dynastack.model.items import from_item, to_item
 
@@ -62,13 +62,13 @@ __all__ = ["entity_from_item", "entity_from_wire", "entity_to_wire"]
 
 E = TypeVar("E", bound=Entity)
 
-_PLANS: dict[type[Entity], Plan] = {}
+_PLANS: dict[type[Entity], ClassCodec] = {}
 
 
-def _plan(cls: type[Entity]) -> Plan | None:
+def _plan(cls: type[Entity]) -> ClassCodec | None:
     plan = _PLANS.get(cls)
     if plan is None:
-        plan = plan_for(cls)
+        plan = compile_codec(cls)
         if plan is None:
             return None  # not cached: a class that is not fully defined yet may become so
         _PLANS[cls] = plan

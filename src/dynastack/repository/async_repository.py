@@ -43,9 +43,9 @@ from dynastack.model.entity import Entity
 from dynastack.model.partial import Partial
 from dynastack.repository import batch, queries, writes
 from dynastack.repository.batch import BatchProgress
+from dynastack.repository.binding import EntityBinding, check_segments, table_name_for
 from dynastack.repository.cursors import DEFAULT_TTL, CursorSealer
 from dynastack.repository.page import Page
-from dynastack.repository.plans import EntityPlans, check_segments, table_name_for
 from dynastack.repository.resends import Resends
 
 __all__ = ["AsyncRepository"]
@@ -77,7 +77,9 @@ class AsyncRepository(Generic[E]):
     ) -> None:
         name = table_name_for(entity, env=env, table_name=table_name, app=app)
         sealer = CursorSealer(cursor_key, ttl=cursor_ttl)
-        self._plans: EntityPlans[E] = EntityPlans(entity, table=name, clock=clock, sealer=sealer)
+        self._plans: EntityBinding[E] = EntityBinding(
+            entity, table=name, clock=clock, sealer=sealer
+        )
         self._client = client
         self._resends = Resends.of(client)
         self._sleep: Callable[[float], Awaitable[object]] = asyncio.sleep

@@ -46,15 +46,15 @@ from dynastack.model.codec import entity_from_item, entity_to_wire
 from dynastack.model.entity import Entity
 from dynastack.model.items import key_of
 from dynastack.model.meta import TYPE_ATTR, VERSION_ATTR, WRITE_TOKEN_ATTR
-from dynastack.repository.plans import (
-    EntityPlans,
+from dynastack.repository.binding import (
+    EntityBinding,
     all_of,
     check_segments,
     new_token,
     table_name_for,
 )
 from dynastack.repository.resends import Resends
-from dynastack.repository.writes import WritePlan, perform
+from dynastack.repository.writes import PreparedWrite, perform
 
 if TYPE_CHECKING:
     from dynastack.client.async_client import AsyncClient
@@ -142,7 +142,7 @@ class _Run:
 
 
 def _start(
-    plans: EntityPlans[Any],
+    plans: EntityBinding[Any],
     segments: int,
     checkpoint: Path | None,
     progress: Progress | None,
@@ -168,7 +168,7 @@ def _start(
     return run_state
 
 
-def _filter(plans: EntityPlans[Any]) -> tuple[str, dict[str, str], dict[str, object]]:
+def _filter(plans: EntityBinding[Any]) -> tuple[str, dict[str, str], dict[str, object]]:
     marker = Attr(VERSION_ATTR)
     conditions: list[Condition] = [marker.not_exists() | (marker < plans.meta.schema_version)]
     if plans.shared:
@@ -179,7 +179,7 @@ def _filter(plans: EntityPlans[Any]) -> tuple[str, dict[str, str], dict[str, obj
     return compile(condition, ph), ph.names, ph.values
 
 
-def _rewrite_plan(plans: EntityPlans[E], raw: dict[str, Any]) -> WritePlan[E]:
+def _rewrite_plan(plans: EntityBinding[E], raw: dict[str, Any]) -> PreparedWrite[E]:
     entity = entity_from_item(plans.cls, raw)  # upgraded on the way, as every read
     item = entity_to_wire(entity)
     token = new_token()
@@ -191,14 +191,14 @@ def _rewrite_plan(plans: EntityPlans[E], raw: dict[str, Any]) -> WritePlan[E]:
     ph = Placeholders()
     condition = compile(same_marker & same_token, ph)
     key = key_of(plans.meta, entity.__dict__)
-    return WritePlan(
+    return PreparedWrite(
         plans, "put", key, item, None, condition, ph.names, ph.values, token, entity,
         lambda old, raw_item: ConditionalCheckFailed("changed during the backfill"),
     )  # fmt: skip
 
 
 def _upgrade(
-    plans: EntityPlans[E], raw: dict[str, Any], state: _Run, resends: Resends
+    plans: EntityBinding[E], raw: dict[str, Any], state: _Run, resends: Resends
 ) -> Script[None]:
     key = {part.attr: raw[part.attr] for part in plans.meta.key_parts}
     for _ in range(MAX_ATTEMPTS):
@@ -224,7 +224,7 @@ def _upgrade(
 
 
 def _segment(
-    plans: EntityPlans[E],
+    plans: EntityBinding[E],
     segment: int,
     total: int,
     state: _Run,
@@ -268,9 +268,9 @@ def _prepare(
     checkpoint: Path | str | None,
     progress: Progress | None,
     clock: Callable[[], datetime] | None,
-) -> tuple[EntityPlans[E], _Run]:
+) -> tuple[EntityBinding[E], _Run]:
     name = table_name_for(entity, env=env, table_name=table_name, app=app)
-    plans = EntityPlans(entity, table=name, clock=clock)
+    plans = EntityBinding(entity, table=name, clock=clock)
     path = Path(checkpoint) if checkpoint is not None else None
     return plans, _start(plans, check_segments(segments), path, progress)
 

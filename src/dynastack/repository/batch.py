@@ -48,7 +48,7 @@ from dynastack.model.codec import entity_to_wire
 from dynastack.model.entity import Entity
 from dynastack.model.items import key_of
 from dynastack.model.meta import WRITE_TOKEN_ATTR
-from dynastack.repository.plans import EntityPlans, new_token
+from dynastack.repository.binding import EntityBinding, new_token
 
 __all__ = ["MAX_STALLS", "BatchProgress", "BatchWriter", "batch_get", "batch_write", "chunks"]
 
@@ -65,7 +65,7 @@ def chunks(values: Sequence[T], size: int) -> Iterator[list[T]]:
         yield list(values[start : start + size])
 
 
-def identity(plans: EntityPlans[E], key: Mapping[str, Any]) -> ItemIdentity:
+def identity(plans: EntityBinding[E], key: Mapping[str, Any]) -> ItemIdentity:
     """Which item of the repository's table ``key`` (attribute → value) names."""
     return item_identity(plans.table, wire_key(key))
 
@@ -74,7 +74,7 @@ _identity = identity
 
 
 def batch_get(
-    plans: EntityPlans[E], keys: Iterable[Mapping[str, Any]], consistent: bool
+    plans: EntityBinding[E], keys: Iterable[Mapping[str, Any]], consistent: bool
 ) -> Script[list[E]]:
     """The visible entities among ``keys`` (mappings of key fields), in the order asked."""
     wanted: list[dict[str, Any]] = []
@@ -94,7 +94,7 @@ def batch_get(
 
 
 def get_items(
-    plans: EntityPlans[E], wanted: list[dict[str, Any]], consistent: bool
+    plans: EntityBinding[E], wanted: list[dict[str, Any]], consistent: bool
 ) -> Script[dict[ItemIdentity, dict[str, Any]]]:
     """The stored items for primary keys ``wanted`` (attribute → value), by identity: chunks
     of 100, unprocessed keys retried with backoff. Queries on KEYS_ONLY and INCLUDE indexes
@@ -176,7 +176,7 @@ class BatchWriter(Generic[E]):
     """
 
     def __init__(
-        self, plans: EntityPlans[E], on_progress: Callable[[BatchProgress], object] | None
+        self, plans: EntityBinding[E], on_progress: Callable[[BatchProgress], object] | None
     ) -> None:
         if plans.owner is not None:
             raise InvalidRequest(
@@ -273,7 +273,7 @@ class BatchWriter(Generic[E]):
 
 
 def batch_write(
-    plans: EntityPlans[E],
+    plans: EntityBinding[E],
     puts: Iterable[E],
     deletes: Iterable[E | Mapping[str, Any]],
     on_progress: Callable[[BatchProgress], object] | None = None,

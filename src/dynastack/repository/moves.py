@@ -15,12 +15,12 @@ both plans in one transaction instead. What a move means, decided here once:
 
 Example:
     >>> from dynastack.model import Entity, Key
-    >>> from dynastack.repository.plans import EntityPlans
+    >>> from dynastack.repository.binding import EntityBinding
     >>> class Doc(Entity, table="docs-moves-doc"):
     ...     __key__ = Key(pk="DOC#{doc_id}")
     ...     doc_id: str
     ...     title: str
-    >>> gone, made = move_plans(EntityPlans(Doc, table="docs"), Doc(doc_id="a", title="t"),
+    >>> gone, made = move_plans(EntityBinding(Doc, table="docs"), Doc(doc_id="a", title="t"),
     ...                         {"doc_id": "b"})
     >>> gone.kind, gone.key, made.kind, made.key, made.stored
     ('delete', {'PK': 'DOC#a'}, 'put', {'PK': 'DOC#b'}, Doc(doc_id='b', title='t'))
@@ -36,15 +36,15 @@ from dynastack.errors import InvalidRequest
 from dynastack.model.entity import Entity
 from dynastack.model.items import key_of, to_item
 from dynastack.model.meta import WRITE_TOKEN_ATTR
-from dynastack.repository.plans import EntityPlans, new_token
-from dynastack.repository.writes import WritePlan, delete_plan
+from dynastack.repository.binding import EntityBinding, new_token
+from dynastack.repository.writes import PreparedWrite, delete_plan
 
 __all__ = ["move_plans"]
 
 E = TypeVar("E", bound=Entity)
 
 
-def _new_key_fields(plans: EntityPlans[E], new_key: Mapping[str, object]) -> dict[str, Any]:
+def _new_key_fields(plans: EntityBinding[E], new_key: Mapping[str, object]) -> dict[str, Any]:
     meta = plans.meta
     if not new_key:
         raise InvalidRequest(
@@ -63,8 +63,8 @@ def _new_key_fields(plans: EntityPlans[E], new_key: Mapping[str, object]) -> dic
 
 
 def move_plans(
-    plans: EntityPlans[E], entity: E, new_key: Mapping[str, object]
-) -> tuple[WritePlan[E], WritePlan[E]]:
+    plans: EntityBinding[E], entity: E, new_key: Mapping[str, object]
+) -> tuple[PreparedWrite[E], PreparedWrite[E]]:
     """The delete of ``entity``'s item and the create of the same record under the key that
     ``new_key`` (key fields → new values) gives it; see the module docstring."""
     if not isinstance(entity, plans.cls):
@@ -94,7 +94,7 @@ def move_plans(
         free = free | (Attr(plans.attr(meta.ttl_field)) <= int(plans.now()))
     ph = Placeholders()
     condition = compile(free, ph)
-    made = WritePlan(
+    made = PreparedWrite(
         plans, "put", key, item, None, condition, ph.names, ph.values, token, moved,
         lambda found, raw: plans.already_exists(key),
     )  # fmt: skip

@@ -51,10 +51,10 @@ from dynastack.model.entity import Entity
 from dynastack.model.meta import TYPE_ATTR, KeyPart
 from dynastack.model.partial import Partial
 from dynastack.repository.batch import get_items, identity
+from dynastack.repository.binding import EntityBinding, all_of
 from dynastack.repository.conditions import SortCondition, eq
 from dynastack.repository.cursors import binding
 from dynastack.repository.page import Page
-from dynastack.repository.plans import EntityPlans, all_of
 
 __all__ = [
     "QueryShape",
@@ -108,7 +108,7 @@ class QueryShape:
         )
 
 
-def _index_parts(plans: EntityPlans[E], index: str | None) -> tuple[KeyPart, KeyPart | None]:
+def _index_parts(plans: EntityBinding[E], index: str | None) -> tuple[KeyPart, KeyPart | None]:
     meta = plans.meta
     if index is None:
         return meta.pk, meta.sk
@@ -120,19 +120,19 @@ def _index_parts(plans: EntityPlans[E], index: str | None) -> tuple[KeyPart, Key
     return found.pk, found.sk
 
 
-def _fetches(plans: EntityPlans[E], index: str | None) -> bool:
+def _fetches(plans: EntityBinding[E], index: str | None) -> bool:
     """Whether the index holds less than whole items (KEYS_ONLY, INCLUDE): then a query reads
     keys from the index and the items from the table (one BatchGetItem per Query call)."""
     return index is not None and plans.meta.indexes[index].projection != "ALL"
 
 
-def _sort_value(plans: EntityPlans[E], part: KeyPart, field: str, value: object) -> object:
+def _sort_value(plans: EntityBinding[E], part: KeyPart, field: str, value: object) -> object:
     # a bare sort key compares with the field's stored key form (datetime → fixed-width text)
     return part.template.render({field: plans.validate(field, value)})
 
 
 def _sort_condition(
-    plans: EntityPlans[E], part: KeyPart | None, given: dict[str, Any], where: str
+    plans: EntityBinding[E], part: KeyPart | None, given: dict[str, Any], where: str
 ) -> Condition | None:
     raw_sk = given.pop("sk", None)
     if part is None:
@@ -160,7 +160,7 @@ def _sort_condition(
 
 
 def _template_sort(
-    plans: EntityPlans[E], part: KeyPart, given: dict[str, Any], where: str
+    plans: EntityBinding[E], part: KeyPart, given: dict[str, Any], where: str
 ) -> Condition | None:
     """A template sort key from its fields: equality, a leading prefix, or a range on the
     last field given (``core.key_ranges`` has the semantics)."""
@@ -197,7 +197,7 @@ def _template_sort(
 
 
 def query_shape(
-    plans: EntityPlans[E],
+    plans: EntityBinding[E],
     index: str | None,
     key: Mapping[str, Any],
     *,
@@ -265,7 +265,7 @@ def query_shape(
 
 
 def _check_fetch(
-    plans: EntityPlans[E], index: str | None, where: str, *, filter: object, counting: bool
+    plans: EntityBinding[E], index: str | None, where: str, *, filter: object, counting: bool
 ) -> None:
     """What a query on a KEYS_ONLY / INCLUDE index cannot do, refused with the reason."""
     projection = plans.meta.indexes[str(index)].projection
@@ -282,7 +282,7 @@ def _check_fetch(
         )
 
 
-def get(plans: EntityPlans[E], key: Mapping[str, Any], consistent: bool) -> Script[E | None]:
+def get(plans: EntityBinding[E], key: Mapping[str, Any], consistent: bool) -> Script[E | None]:
     """Read one item by its key fields; absent, expired, foreign or other-type is ``None``."""
     op = GetItem(table=plans.table, key=plans.key(key), consistent=consistent)
     result: GetItemResult = yield Send(op)
@@ -292,7 +292,7 @@ def get(plans: EntityPlans[E], key: Mapping[str, Any], consistent: bool) -> Scri
 
 
 def get_partial(
-    plans: EntityPlans[E], key: Mapping[str, Any], consistent: bool, fields: Iterable[str]
+    plans: EntityBinding[E], key: Mapping[str, Any], consistent: bool, fields: Iterable[str]
 ) -> Script[Partial[E] | None]:
     """Read only ``fields`` of one item (a ``ProjectionExpression``): a ``Partial`` or
     ``None``, hidden exactly as ``get`` hides (the visibility attributes are projected too)."""
@@ -310,7 +310,7 @@ def get_partial(
 
 
 def fill(
-    plans: EntityPlans[E],
+    plans: EntityBinding[E],
     shape: QueryShape,
     start: Mapping[str, Any] | None,
     limit: int | None,
@@ -355,7 +355,7 @@ def fill(
 
 
 def query(
-    plans: EntityPlans[E],
+    plans: EntityBinding[E],
     shape: QueryShape,
     limit: int | None,
     cursor: str | None,
@@ -377,7 +377,7 @@ def query(
     return Page(items, sealer.seal(last, shape.bound_to, now=now))
 
 
-def count(plans: EntityPlans[E], shape: QueryShape) -> Script[int]:
+def count(plans: EntityBinding[E], shape: QueryShape) -> Script[int]:
     """How many items match, over every page (``Select=COUNT``). Build the shape with
     ``alive_at`` so that expired items are not counted."""
     total = 0
@@ -411,7 +411,7 @@ class ScanShape:
     consistent: bool
 
 
-def scan_shape(plans: EntityPlans[E], filter: Condition | None, consistent: bool) -> ScanShape:
+def scan_shape(plans: EntityBinding[E], filter: Condition | None, consistent: bool) -> ScanShape:
     """Compile a maintenance scan; refused in an owner scope (a scan cannot be keyed)."""
     if plans.owner is not None:
         raise InvalidRequest(
@@ -427,7 +427,7 @@ def scan_shape(plans: EntityPlans[E], filter: Condition | None, consistent: bool
 
 
 def scan_page(
-    plans: EntityPlans[E],
+    plans: EntityBinding[E],
     shape: ScanShape,
     segment: int,
     segments: int,

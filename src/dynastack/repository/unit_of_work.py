@@ -1,6 +1,6 @@
 """``UnitOfWork``: writes from several repositories committed as one DynamoDB transaction.
 
-Each action is the same ``WritePlan`` a repository method would send alone (writes.py), so a
+Each action is the same ``PreparedWrite`` a repository method would send alone (writes.py), so a
 versioned update inside a transaction checks and bumps the version exactly as ``update``
 does, an owner-scoped repository adds its owner condition, and a create refuses an existing
 key. ``commit()`` (sync repositories) or ``await acommit()`` (async ones) sends one
@@ -52,7 +52,7 @@ from dynastack.model.meta import WRITE_TOKEN_ATTR
 from dynastack.repository import writes
 from dynastack.repository.moves import move_plans
 from dynastack.repository.resends import Resends
-from dynastack.repository.writes import WritePlan
+from dynastack.repository.writes import PreparedWrite
 
 if TYPE_CHECKING:
     from dynastack.client.async_client import AsyncClient
@@ -76,13 +76,13 @@ class UnitOfWork:
 
     def __init__(self, *, token: str | None = None) -> None:
         self.token = token or uuid4().hex
-        self._plans: list[WritePlan[Any]] = []
+        self._plans: list[PreparedWrite[Any]] = []
         self._client: Client | AsyncClient | None = None
 
     def __len__(self) -> int:
         return len(self._plans)
 
-    def _add(self, repo: Repository[E] | AsyncRepository[E], plan: WritePlan[E]) -> None:
+    def _add(self, repo: Repository[E] | AsyncRepository[E], plan: PreparedWrite[E]) -> None:
         client = repo._client
         if self._client is None:
             self._client = client
@@ -199,14 +199,16 @@ def _wrong_commit(client: object) -> str:
     return "this unit's repositories are sync: use commit(), not acommit()"
 
 
-def _ours(plan: WritePlan[Any], item: Mapping[str, Any] | None) -> bool:
+def _ours(plan: PreparedWrite[Any], item: Mapping[str, Any] | None) -> bool:
     """A failed condition caused by this very transaction's earlier, applied attempt."""
     if item is None:
         return plan.kind == "delete"
     return plan.token is not None and item.get(WRITE_TOKEN_ATTR) == plan.token
 
 
-def commit_script(plans: Sequence[WritePlan[Any]], token: str, resends: Resends) -> Script[None]:
+def commit_script(
+    plans: Sequence[PreparedWrite[Any]], token: str, resends: Resends
+) -> Script[None]:
     """Send the plans as one ``TransactWriteItems`` with ``token``; see the module docstring."""
     key_attributes = {
         plan.plans.table: [part.attr for part in plan.plans.meta.key_parts] for plan in plans
@@ -265,7 +267,7 @@ def _without_items(error: TransactionCanceled) -> TransactionCanceled:
     )
 
 
-def _applied(failed: Sequence[tuple[WritePlan[Any], CancellationReason]]) -> bool:
+def _applied(failed: Sequence[tuple[PreparedWrite[Any], CancellationReason]]) -> bool:
     """Every failed condition is explained by this transaction's own earlier attempt, and at
     least one by its write token (a gone item alone could be someone else's delete)."""
     items = [(plan, _item(reason.item)) for plan, reason in failed]

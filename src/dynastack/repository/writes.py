@@ -1,6 +1,6 @@
 """Create, put, update and delete as write plans, and the resend rule that keeps them honest.
 
-A ``WritePlan`` is one conditional write, built once from the entity's metadata: the item or
+A ``PreparedWrite`` is one conditional write, built once from the entity's metadata: the item or
 update expression, the condition, the per-write token and how to explain a failure. The same
 plan becomes a single ``PutItem``/``UpdateItem``/``DeleteItem`` (``perform``) or one action of a
 transaction (``unit_of_work.py``), so a versioned write means the same thing in both.
@@ -29,8 +29,8 @@ Example:
     ...     __key__ = Key(pk="DOC#{doc_id}")
     ...     doc_id: str
     ...     title: str
-    >>> from dynastack.repository.plans import EntityPlans
-    >>> plan = update_plan(EntityPlans(Doc, table="docs"), {"doc_id": "d1"}, None, None,
+    >>> from dynastack.repository.binding import EntityBinding
+    >>> plan = update_plan(EntityBinding(Doc, table="docs"), {"doc_id": "d1"}, None, None,
     ...                    {"title": "b"})
     >>> op = plan.operation()
     >>> op.update
@@ -73,12 +73,12 @@ from dynastack.model.codec import entity_from_item, entity_to_wire
 from dynastack.model.entity import Entity
 from dynastack.model.items import key_of, stored_ttl
 from dynastack.model.meta import TYPE_ATTR, WRITE_TOKEN_ATTR
-from dynastack.repository.plans import EntityPlans, all_of, new_token
+from dynastack.repository.binding import EntityBinding, all_of, new_token
 from dynastack.repository.resends import Resends
 from dynastack.repository.update_size import check_update_size
 
 __all__ = [
-    "WritePlan",
+    "PreparedWrite",
     "carry_request",
     "check_plan",
     "create_plan",
@@ -96,10 +96,10 @@ Explain = Callable[[dict[str, Any] | None, Mapping[str, Any] | None], DynastackE
 
 
 @dataclass(frozen=True, slots=True)
-class WritePlan(Generic[E]):
+class PreparedWrite(Generic[E]):
     """One conditional write on one item, ready to send alone or inside a transaction."""
 
-    plans: EntityPlans[E]
+    plans: EntityBinding[E]
     kind: Kind
     key: dict[str, Any]
     item: dict[str, Any] | None
@@ -164,7 +164,7 @@ def _compiled(
     return condition_text, update_text, ph.names, ph.values
 
 
-def _server_fields(plans: EntityPlans[E], entity: E, *, created: bool, version: int | None) -> E:
+def _server_fields(plans: EntityBinding[E], entity: E, *, created: bool, version: int | None) -> E:
     meta = plans.meta
     now = plans.clock()
     changes: dict[str, Any] = stored_ttl(meta, entity)  # the entity returned is the one stored
@@ -179,13 +179,13 @@ def _server_fields(plans: EntityPlans[E], entity: E, *, created: bool, version: 
     return entity.model_copy(update=changes)
 
 
-def _entity(plans: EntityPlans[E], entity: object) -> E:
+def _entity(plans: EntityBinding[E], entity: object) -> E:
     if not isinstance(entity, plans.cls):
         raise InvalidRequest(f"expected a {plans.name}, got {type(entity).__name__}")
     return entity
 
 
-def create_plan(plans: EntityPlans[E], entity: E) -> WritePlan[E]:
+def create_plan(plans: EntityBinding[E], entity: E) -> PreparedWrite[E]:
     """Store a new item; fails with "already exists" if one has the key (expired ones do not
     count). Version 1, created/updated set now, owner forced in an owner scope."""
     stored = _server_fields(plans, _entity(plans, entity), created=True, version=1)
@@ -199,13 +199,13 @@ def create_plan(plans: EntityPlans[E], entity: E) -> WritePlan[E]:
         now = plans.now()  # one clock reading, as before: test clocks step on every reading
         absent = absent | (Attr(plans.attr(plans.meta.ttl_field)) <= int(now))
     condition, _, names, values = _compiled(absent)
-    return WritePlan(
+    return PreparedWrite(
         plans, "put", key, item, None, condition, names, values, token, stored,
         lambda old, raw: plans.already_exists(key, old, now=now),
     )  # fmt: skip
 
 
-def put_plan(plans: EntityPlans[E], entity: E) -> WritePlan[E]:
+def put_plan(plans: EntityBinding[E], entity: E) -> PreparedWrite[E]:
     """Replace the whole item. With a version field the stored version must equal the
     entity's (or, for version 1, the item may be absent) and is bumped; in an owner scope the
     item must be absent or the caller's; without either the put is unconditional."""
@@ -236,12 +236,12 @@ def put_plan(plans: EntityPlans[E], entity: E) -> WritePlan[E]:
             return plans.already_exists(key)  # the key is someone else's (or another type's)
         return plans.explain(old, key, now=now, expected_version=expected, raw=raw)
 
-    return WritePlan(
+    return PreparedWrite(
         plans, "put", key, item, None, condition, names, values, token, stored, explain
     )
 
 
-def _index_attributes(plans: EntityPlans[E], changed: dict[str, Any], entity: E | None) -> Update:
+def _index_attributes(plans: EntityBinding[E], changed: dict[str, Any], entity: E | None) -> Update:
     """SET (or REMOVE, for a sparse index) every computed index attribute whose template
     reads a changed field, rendered from the entity's values and the changes."""
     meta = plans.meta
@@ -271,7 +271,7 @@ def _index_attributes(plans: EntityPlans[E], changed: dict[str, Any], entity: E 
     return update
 
 
-def _protected(plans: EntityPlans[E]) -> dict[str, str]:
+def _protected(plans: EntityBinding[E]) -> dict[str, str]:
     """Attribute → why a raw ``Update`` must not touch it."""
     meta = plans.meta
     protected = dict.fromkeys(meta.computed_attrs(), "is computed by the repository")
@@ -292,7 +292,7 @@ def _protected(plans: EntityPlans[E]) -> dict[str, str]:
     return protected
 
 
-def _check_fields(plans: EntityPlans[E], fields: Mapping[str, object]) -> None:
+def _check_fields(plans: EntityBinding[E], fields: Mapping[str, object]) -> None:
     meta = plans.meta
     for field in fields:
         if field not in meta.attributes:
@@ -308,7 +308,7 @@ def _check_fields(plans: EntityPlans[E], fields: Mapping[str, object]) -> None:
             raise InvalidRequest(f"{plans.name}.{field}: an owner scope cannot change the owner")
 
 
-def _check_changes(plans: EntityPlans[E], changes: Update | None) -> None:
+def _check_changes(plans: EntityBinding[E], changes: Update | None) -> None:
     if changes is None:
         return
     if not isinstance(changes, Update):
@@ -320,7 +320,7 @@ def _check_changes(plans: EntityPlans[E], changes: Update | None) -> None:
             raise InvalidRequest(f"update: {path!r} {why}")
 
 
-def _field_update(plans: EntityPlans[E], changed: Mapping[str, Any]) -> Update:
+def _field_update(plans: EntityBinding[E], changed: Mapping[str, Any]) -> Update:
     update = Update()
     for field, value in changed.items():
         attr = plans.attr(field)
@@ -331,7 +331,7 @@ def _field_update(plans: EntityPlans[E], changed: Mapping[str, Any]) -> Update:
     return update
 
 
-def _check_expected(plans: EntityPlans[Any], expected_version: int | None) -> None:
+def _check_expected(plans: EntityBinding[Any], expected_version: int | None) -> None:
     if expected_version is None:
         return
     if not plans.meta.version_field:
@@ -341,14 +341,14 @@ def _check_expected(plans: EntityPlans[Any], expected_version: int | None) -> No
 
 
 def update_plan(
-    plans: EntityPlans[E],
+    plans: EntityBinding[E],
     target: E | Mapping[str, Any],
     changes: Update | None,
     condition: Condition | None,
     fields: Mapping[str, object],
     *,
     expected_version: int | None = None,
-) -> WritePlan[E]:
+) -> PreparedWrite[E]:
     """Change only the given fields (and ``changes``) of an existing item.
 
     The version is checked against the entity passed, or against ``expected_version`` (which
@@ -393,19 +393,19 @@ def update_plan(
     update = update.set(WRITE_TOKEN_ATTR, token)
     check_update_size(f"update {plans.describe(key)}", key, update)  # before anything is sent
     condition_text, update_text, names, values_ = _compiled(all_of(conditions), update)
-    return WritePlan(
+    return PreparedWrite(
         plans, "update", key, None, update_text, condition_text, names, values_, token, None,
         lambda old, raw: plans.explain(old, key, now=now, expected_version=expected, raw=raw),
     )  # fmt: skip
 
 
 def delete_plan(
-    plans: EntityPlans[E],
+    plans: EntityBinding[E],
     target: E | Mapping[str, Any],
     condition: Condition | None,
     *,
     expected_version: int | None = None,
-) -> WritePlan[E]:
+) -> PreparedWrite[E]:
     """Delete an existing item (version-checked when an entity with a version, or
     ``expected_version``, is given)."""
     meta = plans.meta
@@ -425,7 +425,7 @@ def delete_plan(
     if condition is not None:
         conditions.append(condition)
     condition_text, _, names, values_ = _compiled(all_of(conditions))
-    return WritePlan(
+    return PreparedWrite(
         plans, "delete", key, None, None, condition_text, names, values_, None, None,
         lambda old, raw: plans.explain(old, key, now=now, expected_version=expected, raw=raw),
         gone_is_success=True,
@@ -433,12 +433,12 @@ def delete_plan(
 
 
 def check_plan(
-    plans: EntityPlans[E], target: E | Mapping[str, Any], condition: Condition | None
-) -> WritePlan[E]:
+    plans: EntityBinding[E], target: E | Mapping[str, Any], condition: Condition | None
+) -> PreparedWrite[E]:
     """A transaction's condition check: the item exists (in scope, at the entity's version
     when an entity is given) and ``condition`` holds."""
     plan = delete_plan(plans, target, condition)
-    return WritePlan(
+    return PreparedWrite(
         plans, "check", plan.key, None, None, plan.condition, plan.names, plan.values, None,
         None, plan.explain,
     )  # fmt: skip
@@ -455,7 +455,7 @@ def carry_request(explained: DynastackError, error: ServiceError) -> DynastackEr
     return explained
 
 
-def perform(plan: WritePlan[E], resends: Resends) -> Script[E | None]:
+def perform(plan: PreparedWrite[E], resends: Resends) -> Script[E | None]:
     """Send one write, resending it after lost replies as ``resends`` decides; the entity
     written (``None`` for a delete), or the explained error."""
     op = plan.operation()
@@ -492,7 +492,7 @@ def perform(plan: WritePlan[E], resends: Resends) -> Script[E | None]:
         return plan.stored
 
 
-def written(plan: WritePlan[E], resends: Resends) -> Script[E]:
+def written(plan: PreparedWrite[E], resends: Resends) -> Script[E]:
     """``perform`` for a put or an update: the entity as stored."""
     entity = yield from perform(plan, resends)
     if entity is None:
@@ -500,7 +500,7 @@ def written(plan: WritePlan[E], resends: Resends) -> Script[E]:
     return entity
 
 
-def _written(plan: WritePlan[E], item: dict[str, Any]) -> E:
+def _written(plan: PreparedWrite[E], item: dict[str, Any]) -> E:
     if plan.stored is not None:
         return plan.stored
     return entity_from_item(plan.plans.cls, item)

@@ -55,8 +55,8 @@ __all__ = [
     "ErrorReply",
     "Fault",
     "FaultProxy",
+    "FaultSchedule",
     "FaultTransport",
-    "Plan",
     "Reset",
     "RewriteReply",
     "Truncate",
@@ -127,7 +127,7 @@ class Truncate:
 
 Fault = ErrorReply | DropReply | Reset | RewriteReply | Delay | Truncate
 #: what decides the faults: ``plan(request, index)``, index counting from 0 per injector
-Plan = Callable[[HttpRequest, int], object]
+FaultSchedule = Callable[[HttpRequest, int], object]
 
 
 def target_of(request: HttpRequest) -> str:
@@ -140,7 +140,9 @@ def target_of(request: HttpRequest) -> str:
     return (request.header("x-amz-target") or "").rpartition(".")[2]
 
 
-def first_attempts(fault: Fault, when: Callable[[HttpRequest], bool] = lambda r: True) -> Plan:
+def first_attempts(
+    fault: Fault, when: Callable[[HttpRequest], bool] = lambda r: True
+) -> FaultSchedule:
     """A plan that injects ``fault`` the first time each request body is seen, if ``when``.
 
     Retries resend the same body (a transaction reuses its token), so they pass: this is
@@ -161,7 +163,7 @@ def first_attempts(fault: Fault, when: Callable[[HttpRequest], bool] = lambda r:
     return plan
 
 
-def at_random(choices: Sequence[tuple[float, Fault]], seed: int = 0) -> Plan:
+def at_random(choices: Sequence[tuple[float, Fault]], seed: int = 0) -> FaultSchedule:
     """A plan that injects each fault with its probability, from a seeded generator.
 
     >>> plan = at_random([(0.05, Reset()), (0.05, Delay(0.2)), (0.01, Truncate())], seed=7)
@@ -181,7 +183,7 @@ def at_random(choices: Sequence[tuple[float, Fault]], seed: int = 0) -> Plan:
     return plan
 
 
-def _decide(plan: Plan, request: HttpRequest, index: int) -> Fault | None:
+def _decide(plan: FaultSchedule, request: HttpRequest, index: int) -> Fault | None:
     fault = plan(request, index)
     if fault is not None and not isinstance(
         fault, ErrorReply | DropReply | Reset | RewriteReply | Delay | Truncate
@@ -196,7 +198,7 @@ class FaultTransport:
     ``injected`` records ``(index, fault)`` for every fault applied. Thread-safe if the plan is.
     """
 
-    def __init__(self, inner: Transport, plan: Plan) -> None:
+    def __init__(self, inner: Transport, plan: FaultSchedule) -> None:
         self.inner = inner
         self.plan = plan
         self.injected: list[tuple[int, Fault]] = []
@@ -225,7 +227,7 @@ class FaultTransport:
 class AsyncFaultTransport:
     """The async twin of :class:`FaultTransport`, wrapping an :class:`AsyncTransport`."""
 
-    def __init__(self, inner: AsyncTransport, plan: Plan) -> None:
+    def __init__(self, inner: AsyncTransport, plan: FaultSchedule) -> None:
         self.inner = inner
         self.plan = plan
         self.injected: list[tuple[int, Fault]] = []
@@ -297,13 +299,13 @@ class FaultProxy:
     def __init__(
         self,
         upstream: str,
-        plan: Plan | None = None,
+        plan: FaultSchedule | None = None,
         *,
         max_connections: int = 256,
         upstream_timeout: float = 30.0,
     ) -> None:
         self.upstream, _ = route(upstream)
-        self.plan: Plan = plan if plan is not None else (lambda request, index: None)
+        self.plan: FaultSchedule = plan if plan is not None else (lambda request, index: None)
         self.requests = 0
         self.injected: list[tuple[int, Fault]] = []
         self.port = 0

@@ -1,6 +1,6 @@
-"""``EntityPlans``: everything a repository knows about one entity in one table, without I/O.
+"""``EntityBinding``: everything a repository knows about one entity in one table, without I/O.
 
-Both shells (``Repository``, ``AsyncRepository``) hold one ``EntityPlans`` and hand it to the
+Both shells (``Repository``, ``AsyncRepository``) hold one ``EntityBinding`` and hand it to the
 step scripts in ``writes``, ``queries`` and ``batch``; the scripts build operations from it and
 judge what comes back with it. So the rules below exist once, for both shells:
 
@@ -21,7 +21,7 @@ Example:
     ...     __key__ = Key(pk="PET#{pet_id}")
     ...     pet_id: str
     ...     name: str
-    >>> plans = EntityPlans(Pet, table="pets")
+    >>> plans = EntityBinding(Pet, table="pets")
     >>> plans.key({"pet_id": "p1"})
     {'PK': 'PET#p1'}
     >>> plans.accept({"PK": "PET#p1", "_type": "Pet", "pet_id": "p1", "name": "Rex"}, now=0)
@@ -60,7 +60,7 @@ from dynastack.repository.cursors import CursorSealer
 
 __all__ = [
     "MAX_SEGMENTS",
-    "EntityPlans",
+    "EntityBinding",
     "all_of",
     "check_segments",
     "new_token",
@@ -124,7 +124,7 @@ def _adapter(cls: type[Entity], name: str) -> TypeAdapter[Any]:
     return TypeAdapter(annotation)
 
 
-class EntityPlans(Generic[E]):
+class EntityBinding(Generic[E]):
     """One entity class bound to one physical table, a clock, a cursor key and an owner scope."""
 
     __slots__ = (
@@ -173,7 +173,7 @@ class EntityPlans(Generic[E]):
 
     # -- scope ------------------------------------------------------------------------------
 
-    def with_owner(self, owner: object) -> EntityPlans[E]:
+    def with_owner(self, owner: object) -> EntityBinding[E]:
         """A copy whose reads and writes are limited to items of ``owner``."""
         field = self.meta.owner_field
         if field is None:
@@ -399,7 +399,7 @@ class EntityPlans(Generic[E]):
         except ValidationError:
             return None
 
-    def _copy(self) -> EntityPlans[E]:
+    def _copy(self) -> EntityBinding[E]:
         copy = object.__new__(type(self))
         for name in self.__slots__:
             setattr(copy, name, getattr(self, name))

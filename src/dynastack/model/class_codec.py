@@ -45,7 +45,7 @@ from dynastack.model.items import expiry_epoch
 from dynastack.model.markers import Role
 from dynastack.model.meta import TYPE_ATTR, VERSION_ATTR, EntityMeta, KeyPart
 
-__all__ = ["Plan", "plan_for"]
+__all__ = ["ClassCodec", "compile_codec"]
 
 Encoder = Callable[[Entity], WireItem]
 
@@ -156,7 +156,7 @@ def _renderer(template: KeyTemplate) -> Callable[[Mapping[str, Any]], Any]:
 
 
 @dataclass(frozen=True, slots=True)
-class Plan:
+class ClassCodec:
     """What the codec does for one class.
 
     ``encode`` is None when the class must take the reference path; ``validate_directly`` says
@@ -169,7 +169,7 @@ class Plan:
     validate_directly: bool
 
 
-def plan_for(cls: type[Entity]) -> Plan | None:
+def compile_codec(cls: type[Entity]) -> ClassCodec | None:
     """Compile the plan of ``cls``; ``None`` while pydantic has not finished building it."""
     if not cls.__pydantic_complete__:
         return None
@@ -177,7 +177,7 @@ def plan_for(cls: type[Entity]) -> Plan | None:
     direct = meta.schema_version == 1 and getattr(cls.model_validate, "__func__", None) is getattr(
         BaseModel.model_validate, "__func__", BaseModel
     )
-    return Plan(_encoder(cls, meta), direct)
+    return ClassCodec(_encoder(cls, meta), direct)
 
 
 def _encoder(cls: type[Entity], meta: EntityMeta) -> Encoder | None:
