@@ -99,3 +99,22 @@ def test_metrics_without_prometheus_names_the_extra(monkeypatch: pytest.MonkeyPa
     monkeypatch.setitem(sys.modules, "prometheus_client", None)
     with pytest.raises(ConfigurationError, match=r"dynastack\[prometheus\]"):
         Metrics()
+
+
+def test_no_exported_name_is_shadowed_by_a_submodule() -> None:
+    # A lazy package's exported name that is also a submodule's name becomes the module as soon
+    # as anything imports that submodule (``backfill`` once did): import every submodule first.
+    import importlib
+    import pkgutil
+    import types
+
+    for package_name in ("dynastack", "dynastack.repository", "dynastack.app", "dynastack.model"):
+        package = importlib.import_module(package_name)
+        for info in pkgutil.walk_packages(package.__path__, package_name + "."):
+            if not info.name.startswith(("dynastack.cli", "dynastack.testing")):
+                importlib.import_module(info.name)
+        for name in package.__all__:
+            value = getattr(package, name)
+            if f"{package_name}.{name}" in {"dynastack.errors"}:
+                continue  # exported as the module it is, on purpose
+            assert not isinstance(value, types.ModuleType), f"{package_name}.{name} is a module"

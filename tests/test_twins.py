@@ -114,7 +114,7 @@ TWIN_NAMES = {
     "__aexit__": "__exit__",
 }
 
-_backfill = importlib.import_module("dynastack.repository.backfill")
+_backfill = importlib.import_module("dynastack.repository.backfilling")
 
 #: (label, sync, async): classes are compared member by member, functions whole
 PAIRS: list[tuple[str, Any, Any]] = [
@@ -150,6 +150,7 @@ DIFFERENT: dict[str, str] = {
     "Repository.scan": "segments in parallel: threads and a queue, against tasks",
     "Repository._segment": "a thread's segment stops at an event; a task is cancelled",
     "backfill._each_segment": "segments in parallel: a thread pool, against gathered tasks",
+    "Repository.batch_write": "the async twin also streams async iterables (async for)",
 }
 
 

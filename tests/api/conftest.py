@@ -70,19 +70,26 @@ def serve(api: Api, endpoint: str, env: str, settings: ApiSettings) -> Iterator[
         running.stop()
 
 
-@pytest.fixture(scope="session")
-def api_env(dynamodb_endpoint: str) -> str:
-    """One table environment for every API test server, with all tables made."""
+@pytest.fixture(scope="package")
+def api_env(dynamodb_endpoint: str) -> Iterator[str]:
+    """One table environment for every API test server, with all tables made, and dropped
+    when tests/api is done: the session's DynamoDB Local slows down index creation for the
+    packages after it while thousands of API test items stay in memory."""
     from examples.cloud_platform import app as cloud
     from examples.k9 import app as k9
 
     env = "api" + uuid.uuid4().hex[:6]
     client = Client.local(dynamodb_endpoint)
-    for spec in [*cloud.table_specs(env=env), *k9.table_specs(env=env)]:
+    specs = [*cloud.table_specs(env=env), *k9.table_specs(env=env)]
+    specs.append(TableSpec.compile(RATE_TABLE, env=env))
+    for spec in specs:
         ensure_table(spec, client)
-    ensure_table(TableSpec.compile(RATE_TABLE, env=env), client)
-    client.close()
-    return env
+    try:
+        yield env
+    finally:
+        for spec in specs:
+            client.delete_table(TableName=spec.name)
+        client.close()
 
 
 def _settings(**changes: object) -> ApiSettings:
@@ -99,7 +106,7 @@ def _settings(**changes: object) -> ApiSettings:
     return ApiSettings(**base)  # type: ignore[arg-type]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def cloud(dynamodb_endpoint: str, api_env: str) -> Iterator[Server]:
     """examples.cloud_platform's API, served by uvicorn for the whole session."""
     from examples.cloud_platform.api import api
@@ -107,7 +114,7 @@ def cloud(dynamodb_endpoint: str, api_env: str) -> Iterator[Server]:
     yield from serve(api, dynamodb_endpoint, api_env, _settings())
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def k9(dynamodb_endpoint: str, api_env: str) -> Iterator[Server]:
     """examples.k9's API (owner-scoped reports), served by uvicorn for the whole session."""
     from examples.k9.api import api
@@ -115,7 +122,7 @@ def k9(dynamodb_endpoint: str, api_env: str) -> Iterator[Server]:
     yield from serve(api, dynamodb_endpoint, api_env, _settings())
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def limited(dynamodb_endpoint: str, api_env: str) -> Iterator[Server]:
     """cloud_platform's API with a rate limit of 5 requests per principal per hour."""
     from examples.cloud_platform.api import api
@@ -123,7 +130,7 @@ def limited(dynamodb_endpoint: str, api_env: str) -> Iterator[Server]:
     yield from serve(api, dynamodb_endpoint, api_env, _settings(rate_limit=5, rate_window=3600))
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def no_rate_table(dynamodb_endpoint: str, api_env: str) -> Iterator[Server]:
     """cloud_platform's API whose rate-window table does not exist (the limiter fails)."""
     from examples.cloud_platform.api import api
@@ -131,7 +138,7 @@ def no_rate_table(dynamodb_endpoint: str, api_env: str) -> Iterator[Server]:
     yield from serve(api, dynamodb_endpoint, api_env + "missing", _settings())
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def production(dynamodb_endpoint: str, api_env: str) -> Iterator[Server]:
     """cloud_platform's API with production settings read from the environment variables."""
     from examples.cloud_platform.api import api

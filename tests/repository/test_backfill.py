@@ -16,7 +16,7 @@ from dynastack.errors import InvalidRequest
 from dynastack.model import Entity, Key, Table, TableSpec, Version
 from dynastack.model.meta import VERSION_ATTR
 from dynastack.repository import abackfill, backfill
-from dynastack.repository.backfill import _Run, _upgrade
+from dynastack.repository.backfilling import _Run, _upgrade
 from dynastack.repository.binding import EntityBinding
 from dynastack.repository.resends import Resends
 
@@ -138,6 +138,6 @@ async def test_a_backfill_never_overwrites_a_concurrent_write(kit: Kit) -> None:
 
 
 def replace_report() -> Any:
-    from dynastack.repository.backfill import BackfillReport
+    from dynastack.repository.backfilling import BackfillReport
 
     return BackfillReport()

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from dynastack.repository.async_repository import AsyncRepository
-    from dynastack.repository.backfill import BackfillReport, abackfill, backfill
+    from dynastack.repository.backfilling import BackfillReport, abackfill, backfill
     from dynastack.repository.batch import BatchProgress
     from dynastack.repository.conditions import (
         SortCondition,
@@ -54,13 +54,13 @@ __all__ = [
 #: exported name → the module that defines it
 _HOMES = {
     "AsyncRepository": "dynastack.repository.async_repository",
-    "BackfillReport": "dynastack.repository.backfill",
+    "BackfillReport": "dynastack.repository.backfilling",
     "BatchProgress": "dynastack.repository.batch",
     "Page": "dynastack.repository.page",
     "Repository": "dynastack.repository.repository",
     "UnitOfWork": "dynastack.repository.unit_of_work",
-    "abackfill": "dynastack.repository.backfill",
-    "backfill": "dynastack.repository.backfill",
+    "abackfill": "dynastack.repository.backfilling",
+    "backfill": "dynastack.repository.backfilling",
     **dict.fromkeys(
         ["SortCondition", "begins_with", "between", "eq", "ge", "gt", "le", "lt"],
         "dynastack.repository.conditions",
