@@ -48,7 +48,7 @@ BENCHES: list[Bench] = [
 def _extra_benches() -> list[Bench]:
     # later benchmarks register themselves by module; missing ones are simply not run
     found: list[Bench] = []
-    for name, needs_server in (("entity", False), ("repository", True)):
+    for name, needs_server in (("entity", False), ("repository", True), ("api", True)):
         try:
             module = __import__(f"bench.{name}", fromlist=["run"])
         except ImportError:
