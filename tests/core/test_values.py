@@ -576,4 +576,5 @@ def raw_wire(value: object) -> dict[str, Any]:
 
 def test_property_tests_run_without_a_deadline() -> None:
     # tests/conftest.py's profile: a deadline is a timing, and timings belong in bench/
-    assert settings.default.deadline is None
+    current = settings.default
+    assert current is not None and current.deadline is None
