@@ -48,7 +48,12 @@ BENCHES: list[Bench] = [
 def _extra_benches() -> list[Bench]:
     # later benchmarks register themselves by module; missing ones are simply not run
     found: list[Bench] = []
-    for name, needs_server in (("entity", False), ("repository", True), ("concurrency", True)):
+    for name, needs_server in (
+        ("entity", False),
+        ("repository", True),
+        ("concurrency", True),
+        ("api", True),
+    ):
         try:
             module = __import__(f"bench.{name}", fromlist=["run"])
         except ImportError:

@@ -572,3 +572,9 @@ def raw_wire(value: object) -> dict[str, Any]:
     if isinstance(value, str):
         return {"S": value}
     raise AssertionError(f"no raw form for {value!r}")
+
+
+def test_property_tests_run_without_a_deadline() -> None:
+    # tests/conftest.py's profile: a deadline is a timing, and timings belong in bench/
+    current = settings.default
+    assert current is not None and current.deadline is None
