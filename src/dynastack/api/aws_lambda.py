@@ -43,13 +43,29 @@ from dynastack.errors import ConfigurationError
 
 __all__ = ["handler", "handler_for", "reset"]
 
+#: bodies sent as text, not base64 (Mangum's list plus RFC 9457 problems, so logs stay readable)
+TEXT_TYPES = [
+    "application/json",
+    "application/problem+json",
+    "application/javascript",
+    "application/xml",
+    "application/vnd.api+json",
+    "image/svg+xml",
+    "text/",
+]
+
 _built: list[Mangum] = []  # the container's one handler, built on the first event
 
 
 def handler_for(app: ASGIApp, *, base_path: str = "/") -> Mangum:
     """A Lambda handler serving ``app``; ``base_path`` is a custom domain's mapping prefix."""
     # Mangum's ASGI protocol wants a coroutine where ASGI asks only for an awaitable
-    return Mangum(app, lifespan="off", api_gateway_base_path=base_path)  # type: ignore[arg-type]
+    return Mangum(
+        app,  # type: ignore[arg-type]
+        lifespan="off",
+        api_gateway_base_path=base_path,
+        text_mime_types=TEXT_TYPES,
+    )
 
 
 def _from_env() -> Mangum:
