@@ -152,12 +152,12 @@ class ResourceSpec:
             f for f in key_fields if not entity.model_fields[f].is_required()
         }  # a key field with a default is made by the server (an id)
         server = set(meta.server_fields)
-        for extra in resource.server_fields:
-            if extra not in entity.model_fields:
+        for owned in resource.server_fields:
+            if owned not in entity.model_fields:
                 raise DefinitionError(
-                    "api-server-field", f"{name}: server_fields names no field {extra!r}"
+                    "api-server-field", f"{name}: server_fields names no field {owned!r}"
                 )
-            server.add(extra)
+            server.add(owned)
         if meta.owner_field:
             server.add(meta.owner_field)
         key_set = set(key_fields)
