@@ -126,3 +126,13 @@ def test_the_shop_catalogue(shop: Server, dynamodb_endpoint: str, examples_env: 
     )
     assert counted.status == 400  # a counter the domain keeps is never sent
     assert shop.call("GET", "/orders", token="alice-token", query={"PK": "a@b.c"}).status == 403
+
+
+def test_server_fields_must_name_fields() -> None:
+    from examples.vishmaker.models import Project
+
+    from dynastack.api import Resource
+    from dynastack.errors import DefinitionError
+
+    with pytest.raises(DefinitionError, match="server_fields names no field 'child_counts'"):
+        Resource(Project, operations={"get"}, roles={}, server_fields={"child_counts"}).compile()
