@@ -3,8 +3,9 @@
 health, info; sessions create / validate / logout / list (``dynastack.sessions``: the session
 and refresh tokens travel in ``HttpOnly; Secure; SameSite`` cookies, never in browser storage,
 the seed's flaw fixed); agent config / heartbeat; jobs list / claim / update. Every route but
-health and info needs a credential (a bearer token, an API key or the session cookie); a worker
-claims and moves jobs as itself (its principal's subject is the worker id).
+health and info needs a credential (a bearer token, an API key or the session cookie). Only
+``Agents`` (and ``Administrators``) claim and move jobs, as themselves (the principal's subject
+is the worker id), and an agent reads and reports only its own config and heartbeat.
 
 Serve it with ``uvicorn examples.cicd.api:api``; on Lambda, ``handler`` (Mangum) serves it.
 
@@ -24,7 +25,7 @@ from pydantic import BaseModel, Field
 from dynastack.api.aws_lambda import handler_for
 from dynastack.api.fastapi import Dynastack
 from dynastack.api.problems import Problem
-from dynastack.auth import AuthenticationFailed, Principal
+from dynastack.auth import AuthenticationFailed, PermissionDenied, Principal
 from dynastack.errors import ConditionalCheckFailed
 from dynastack.sessions import Session
 from examples.cicd import app
@@ -44,6 +45,8 @@ dynastack.install(api)
 handler = handler_for(api)
 
 Caller = Annotated[Principal, Depends(dynastack.principal)]
+#: workers (their subject is the agent id) and administrators: only they move jobs and agents
+Worker = Annotated[Principal, Depends(dynastack.member_of("Agents", "Administrators"))]
 Jobs = Annotated[JobRepository, Depends(dynastack.domain(JobRepository))]
 Agents = Annotated[AgentRepository, Depends(dynastack.domain(AgentRepository))]
 
@@ -139,6 +142,12 @@ async def list_sessions(caller: Caller) -> list[SessionView]:
     return [_view(s) for s in await dynastack.sessions.list_sessions(caller.subject)]
 
 
+def _same_agent(caller: Principal, agent_id: str) -> None:
+    # an agent speaks only for itself; an administrator for any
+    if caller.subject != agent_id and "Administrators" not in caller.groups:
+        raise PermissionDenied("an agent reads and reports only its own state")
+
+
 def _agent(agents: AgentRepository, agent_id: str) -> Agent:
     found = agents.get(agent_id)
     if found is None:
@@ -147,15 +156,17 @@ def _agent(agents: AgentRepository, agent_id: str) -> Agent:
 
 
 @api.get("/agents/{agent_id}/config")
-def agent_config(agent_id: str, _caller: Caller, agents: Agents) -> AgentConfig:
+def agent_config(agent_id: str, caller: Worker, agents: Agents) -> AgentConfig:
+    _same_agent(caller, agent_id)
     agent = _agent(agents, agent_id)
     return AgentConfig(agent_id=agent.agent_id, region=agent.region, labels=agent.labels)
 
 
 @api.post("/agents/{agent_id}/heartbeat")
 def agent_heartbeat(
-    agent_id: str, beat: Heartbeat, _caller: Caller, agents: Agents
+    agent_id: str, beat: Heartbeat, caller: Worker, agents: Agents
 ) -> dict[str, Any]:
+    _same_agent(caller, agent_id)
     try:
         agent = agents.heartbeat(agent_id, **beat.model_dump())
     except ConditionalCheckFailed:
@@ -184,12 +195,12 @@ def _moved(move: Any) -> Job:
 
 
 @api.post("/jobs/{job_id}/claim")
-def claim_job(job_id: str, caller: Caller, jobs: Jobs) -> Job:
+def claim_job(job_id: str, caller: Worker, jobs: Jobs) -> Job:
     return _moved(lambda: jobs.claim(job_id, caller.subject))
 
 
 @api.patch("/jobs/{job_id}")
-def update_job(job_id: str, change: JobUpdate, caller: Caller, jobs: Jobs) -> Job:
+def update_job(job_id: str, change: JobUpdate, caller: Worker, jobs: Jobs) -> Job:
     worker = caller.subject
     if change.status == "RUNNING":
         return _moved(lambda: jobs.start(job_id, worker))

@@ -29,7 +29,7 @@ Example:
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import replace
 from typing import Any, Protocol, TypeVar
@@ -44,7 +44,7 @@ from dynastack.api.authenticator import Authenticator
 from dynastack.api.default_auth import default_authenticator
 from dynastack.api.problems import Problem, problem_for
 from dynastack.api.settings import ApiSettings
-from dynastack.auth.principal import Principal
+from dynastack.auth.principal import PermissionDenied, Principal
 from dynastack.client.async_client import AsyncClient
 from dynastack.client.client import Client
 from dynastack.client.settings import is_loopback
@@ -160,6 +160,20 @@ class Dynastack:
                 "the credential cannot be checked right now; retry shortly",
                 headers={"Retry-After": "1"},
             ) from None
+
+    def member_of(self, *groups: str) -> Callable[[Request], Awaitable[Principal]]:
+        """Dependency factory: the caller, who must be in one of ``groups`` (else a 403)."""
+        wanted = frozenset(groups)
+        if not wanted:
+            raise ValueError("member_of needs at least one group")
+
+        async def dependency(request: Request) -> Principal:
+            caller = await self.principal(request)
+            if not caller.groups & wanted:
+                raise PermissionDenied(f"needs one of {sorted(wanted)}")
+            return caller
+
+        return dependency
 
     def repository(self, entity: type[E]) -> Callable[[], AsyncRepository[E]]:
         """Dependency factory: the entity's repository on the shared client."""

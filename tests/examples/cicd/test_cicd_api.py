@@ -141,7 +141,12 @@ def test_agent_config_and_heartbeat(cicd_api: Served, dynamodb_endpoint: str) ->
     assert bad.status == 400
     assert bad.problem_type == "validation"
     assert b"250.5" not in bad.raw  # the input is never echoed back
-    unknown = cicd_api.server.call("GET", "/agents/nobody/config", token=token)
+    other = _token(cicd_api, "agent-other", "Agents")
+    assert cicd_api.server.call("GET", f"/agents/{agent_id}/config", token=other).status == 403
+    user = _token(cicd_api, agent_id, "Developers")  # the right name, not an agent
+    assert cicd_api.server.call("GET", f"/agents/{agent_id}/config", token=user).status == 403
+    admin = _token(cicd_api, "root", "Administrators")
+    unknown = cicd_api.server.call("GET", "/agents/nobody/config", token=admin)
     assert unknown.status == 404
     assert unknown.problem_type == "not-found"
 
@@ -158,6 +163,10 @@ def test_jobs_list_claim_and_update_follow_the_lifecycle(
     listed = server.call("GET", "/jobs", token=w1, query={"status": "QUEUED", "limit": "100"})
     assert listed.status == 200, listed.raw
     assert job.job_id in [j["job_id"] for j in listed.json]
+    developer = _token(cicd_api, "dev-1", "Developers")
+    refused = server.call("POST", f"/jobs/{job.job_id}/claim", token=developer)
+    assert refused.status == 403
+    assert refused.problem_type == "forbidden"
     claimed = server.call("POST", f"/jobs/{job.job_id}/claim", token=w1)
     assert claimed.status == 200, claimed.raw
     assert (claimed.json["status"], claimed.json["claimed_by"]) == ("CLAIMED", "worker-1")
@@ -178,7 +187,7 @@ def test_jobs_list_claim_and_update_follow_the_lifecycle(
 
 @pytest.mark.parametrize("event", [http_api_v2, rest_api_v1])
 def test_the_lambda_handler_answers_as_uvicorn(cicd_api: Served, event: object) -> None:
-    token = _token(cicd_api, "worker-9", "Agents")
+    token = _token(cicd_api, "worker-9", "Administrators")
     headers = {"Authorization": f"Bearer {token}", "X-Request-Id": "cicd-lambda-1"}
     for method, path, query in [
         ("GET", "/health", {}),
