@@ -24,7 +24,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.dynastack-setup.stamp
 LOCK := requirements/lock.txt
 #: what the lock covers: the extras and dependency groups the project's own runs use
-LOCK_SET := -e '.[prometheus]' --group dev --group bench
+LOCK_SET := -e '.[prometheus,fastapi,lambda]' --group dev --group bench
 
 .PHONY: help setup serve test bench lock clean
 

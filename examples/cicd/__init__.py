@@ -2,8 +2,8 @@
 
 ``app`` is what the command line takes (``dynastack tables apply examples.cicd:app --env dev``,
 ``dynastack seed …``, ``dynastack doctor …``); ``app.create_tables``/``drop_tables`` do the same
-for tests and notebooks. The seed's session store, FastAPI app, Lambda handler and Terraform
-are not in this package (see the README).
+for tests and notebooks. The seed's FastAPI app and its Lambda handler are ``examples.cicd.api``
+(imported on its own: it needs ``dynastack[fastapi]``); the Terraform is not here (README).
 
 Example:
     >>> [spec.name for spec in app.table_specs(env="dev", environ={})]

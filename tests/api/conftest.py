@@ -9,17 +9,18 @@ from __future__ import annotations
 
 import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 import uvicorn
 
-from dynastack.api import RATE_TABLE, Api, ApiSettings
+from dynastack.api import RATE_TABLE, Api, ApiSettings, Authenticator
 from dynastack.client import AsyncClient, Client
 from dynastack.model import TableSpec
 from dynastack.provisioning import ensure_table
 from tests.api.http import Server
 from tests.api.stand_in_auth import TOKENS, StaticTokens
+from tests.auth.conftest import cognito, cognito_endpoint  # noqa: F401 - moto Cognito, shared
 
 CURSOR_KEY = bytes(range(32))
 
@@ -45,7 +46,13 @@ class _Running:
         self.thread.join(timeout=10)
 
 
-def serve(api: Api, endpoint: str, env: str, settings: ApiSettings) -> Iterator[Server]:
+def serve(
+    api: Api,
+    endpoint: str,
+    env: str,
+    settings: ApiSettings,
+    authenticator: Callable[[AsyncClient], Authenticator] | None = None,
+) -> Iterator[Server]:
     holder: dict[str, AsyncClient] = {}
 
     def factory() -> object:
@@ -53,7 +60,7 @@ def serve(api: Api, endpoint: str, env: str, settings: ApiSettings) -> Iterator[
         holder["client"] = client
         return api.asgi(
             client=client,
-            authenticator=StaticTokens(TOKENS),
+            authenticator=StaticTokens(TOKENS) if authenticator is None else authenticator(client),
             settings=settings,
             env=env,
             close_client=True,
@@ -92,7 +99,7 @@ def api_env(dynamodb_endpoint: str) -> Iterator[str]:
         client.close()
 
 
-def _settings(**changes: object) -> ApiSettings:
+def settings_for(**changes: object) -> ApiSettings:
     base: dict[str, object] = {
         "env": "staging",
         "cursor_key": CURSOR_KEY,
@@ -111,7 +118,7 @@ def cloud(dynamodb_endpoint: str, api_env: str) -> Iterator[Server]:
     """examples.cloud_platform's API, served by uvicorn for the whole session."""
     from examples.cloud_platform.api import api
 
-    yield from serve(api, dynamodb_endpoint, api_env, _settings())
+    yield from serve(api, dynamodb_endpoint, api_env, settings_for())
 
 
 @pytest.fixture(scope="package")
@@ -119,7 +126,7 @@ def k9(dynamodb_endpoint: str, api_env: str) -> Iterator[Server]:
     """examples.k9's API (owner-scoped reports), served by uvicorn for the whole session."""
     from examples.k9.api import api
 
-    yield from serve(api, dynamodb_endpoint, api_env, _settings())
+    yield from serve(api, dynamodb_endpoint, api_env, settings_for())
 
 
 @pytest.fixture(scope="package")
@@ -127,7 +134,7 @@ def limited(dynamodb_endpoint: str, api_env: str) -> Iterator[Server]:
     """cloud_platform's API with a rate limit of 5 requests per principal per hour."""
     from examples.cloud_platform.api import api
 
-    yield from serve(api, dynamodb_endpoint, api_env, _settings(rate_limit=5, rate_window=3600))
+    yield from serve(api, dynamodb_endpoint, api_env, settings_for(rate_limit=5, rate_window=3600))
 
 
 @pytest.fixture(scope="package")
@@ -135,7 +142,7 @@ def no_rate_table(dynamodb_endpoint: str, api_env: str) -> Iterator[Server]:
     """cloud_platform's API whose rate-window table does not exist (the limiter fails)."""
     from examples.cloud_platform.api import api
 
-    yield from serve(api, dynamodb_endpoint, api_env + "missing", _settings())
+    yield from serve(api, dynamodb_endpoint, api_env + "missing", settings_for())
 
 
 @pytest.fixture(scope="package")

@@ -60,6 +60,11 @@ class Server:
             conn.request(method, path, body=body, headers=sent)
             response = conn.getresponse()
             data = response.read()
-            return Reply(response.status, {k.lower(): v for k, v in response.getheaders()}, data)
+            received: dict[str, str] = {}
+            for name, value in response.getheaders():  # a repeated header is kept whole
+                key = name.lower()
+                joiner = "\n" if key == "set-cookie" else ", "
+                received[key] = f"{received[key]}{joiner}{value}" if key in received else value
+            return Reply(response.status, received, data)
         finally:
             conn.close()

@@ -1,7 +1,8 @@
 """A test-only stand-in for dynastack.auth: a static bearer token → ``Principal`` map.
 
-Used only until the real verifier (JWT/JWKS, API keys, dev tokens) is wired into the API; the
-API sees it through the same ``Authenticator`` protocol the real one implements.
+It keeps the REST tests about REST (named principals, no key handling); the real authenticator
+is wired and tested end to end in tests/api/test_real_auth.py. The API sees both through the
+same ``Authenticator`` protocol.
 """
 
 from __future__ import annotations

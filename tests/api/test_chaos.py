@@ -40,7 +40,7 @@ from dynastack.testing.faults import (
     first_attempts,
     target_of,
 )
-from tests.api.conftest import _settings, serve
+from tests.api.conftest import serve, settings_for
 from tests.api.http import Reply, Server
 
 pytestmark = pytest.mark.integration
@@ -92,7 +92,7 @@ def chaotic(dynamodb_endpoint: str, api_env: str) -> Iterator[tuple[Server, Faul
     from examples.cloud_platform.api import api
 
     proxy = FaultProxy(dynamodb_endpoint, at_random(PLAN, seed=14))
-    with proxy, contextlib.contextmanager(serve)(api, proxy.url, api_env, _settings()) as server:
+    with proxy, contextlib.contextmanager(serve)(api, proxy.url, api_env, settings_for()) as server:
         yield server, proxy
 
 

@@ -156,6 +156,20 @@ def test_sort_conditions_on_the_index_sort_key(cloud: Server) -> None:
         query={"organization": org, "created_at.gt": middle, "created_at.lt": middle},
     )
     assert both.status == 400 and "created_at" in both.json["detail"]
+    # bounds reversed: DynamoDB refuses such a BETWEEN (ValidationException), which was a 500
+    reversed_range = cloud.call(
+        "GET",
+        path,
+        token="ro-token",
+        query={
+            "organization": org,
+            "created_at.ge": "3662-12-04T05:07:51-12:38",
+            "created_at.le": made[0]["created_at"],
+        },
+    )
+    assert reversed_range.status == 400, reversed_range.raw
+    assert reversed_range.problem_type == "validation"
+    assert "above its .le" in reversed_range.json["detail"]
 
 
 def test_list_by_table_key_with_a_template_sort_prefix(cloud: Server) -> None:

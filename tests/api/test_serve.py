@@ -100,6 +100,14 @@ def test_serve_refuses_bad_settings_with_one_line(
     assert "DYNASTACK_CORS_ORIGINS" in capsys.readouterr().err
 
 
-def test_serve_refuses_an_api_without_authenticator(capsys: pytest.CaptureFixture[str]) -> None:
+def test_serve_refuses_settings_that_trust_no_credential(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the example declares no authenticator: the default one of the settings is used, and
+    # with dev tokens off and nothing else configured it trusts nobody, so serve refuses
+    for name in [n for n in os.environ if n.startswith("DYNASTACK_")]:
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("DYNASTACK_TRUST_DEV_TOKENS", "false")
+    monkeypatch.setenv("DYNASTACK_ENDPOINT", "http://127.0.0.1:9")  # never dialled
     assert main(["serve", "examples.cloud_platform:app", "--port", "0"]) == 1
-    assert "no authenticator" in capsys.readouterr().err
+    assert "no credential is trusted" in capsys.readouterr().err

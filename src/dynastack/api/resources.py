@@ -55,6 +55,8 @@ class Resource:
     request through the repository's owner scope of the caller (``for_owner(subject)``), so
     another user's item is a 404. ``indexes`` limits which indexes get a list route (default:
     every index that projects ALL). ``path`` defaults to the entity's name, plural, kebab-case.
+    ``server_fields`` names more fields a client may never send (counters the domain keeps
+    exact, such as a child count), on top of the version, timestamps, owner and keys.
     """
 
     entity: type[Entity]
@@ -63,6 +65,7 @@ class Resource:
     owner: bool = False
     path: str | None = None
     indexes: Iterable[str] | None = None
+    server_fields: Iterable[str] = ()
 
     def compile(self) -> ResourceSpec:
         """Check the declaration and build what the router and OpenAPI read."""
@@ -149,6 +152,12 @@ class ResourceSpec:
             f for f in key_fields if not entity.model_fields[f].is_required()
         }  # a key field with a default is made by the server (an id)
         server = set(meta.server_fields)
+        for owned in resource.server_fields:
+            if owned not in entity.model_fields:
+                raise DefinitionError(
+                    "api-server-field", f"{name}: server_fields names no field {owned!r}"
+                )
+            server.add(owned)
         if meta.owner_field:
             server.add(meta.owner_field)
         key_set = set(key_fields)

@@ -388,6 +388,12 @@ def _sort(handler: _Handler, alias: str, given: Mapping[str, str]) -> SortCondit
         ((op, value),) = values.items()
         return _BUILD[op](value)
     if set(values) == {"ge", "le"}:
+        try:
+            reversed_range = values["ge"] > values["le"]
+        except TypeError:  # values of one field always compare; refuse rather than guess
+            reversed_range = True
+        if reversed_range:  # DynamoDB refuses BETWEEN with its bounds reversed (a 500 before)
+            raise _invalid(f"{alias!r}: the range's .ge is above its .le", ["query", alias + ".ge"])
         return between(values["ge"], values["le"])
     raise _invalid(
         f"{alias!r}: combine at most .ge and .le (an inclusive range); got "

@@ -23,13 +23,14 @@ import sys
 from starlette.applications import Starlette
 
 from dynastack.api.application import Api
+from dynastack.api.default_auth import default_authenticator
 from dynastack.api.settings import ApiSettings
 from dynastack.app import App
 from dynastack.client.async_client import AsyncClient
 from dynastack.client.settings import is_loopback
 from dynastack.errors import ConfigurationError
 
-__all__ = ["API_ENV", "API_TARGET", "asgi_from_env", "load_api"]
+__all__ = ["API_ENV", "API_TARGET", "asgi_from_env", "build_asgi", "load_api"]
 
 API_TARGET = "DYNASTACK_API_TARGET"
 API_ENV = "DYNASTACK_API_ENV"
@@ -75,19 +76,25 @@ def asgi_from_env() -> Starlette:
     target = os.environ.get(API_TARGET)
     if not target:
         raise ConfigurationError(f"{API_TARGET} is not set (dynastack serve sets it)")
-    api = load_api(target)
-    settings = ApiSettings.from_env()
-    if api.authenticator is None:
-        raise ConfigurationError(
-            f"{target}: the Api declares no authenticator; pass Api(..., authenticator=...) "
-            "(a factory taking ApiSettings), e.g. dynastack.auth's verifier"
-        )
+    return build_asgi(load_api(target), ApiSettings.from_env(), env=os.environ.get(API_ENV))
+
+
+def build_asgi(api: Api, settings: ApiSettings, *, env: str | None = None) -> Starlette:
+    """The ASGI app of ``api`` as every host runs it (uvicorn workers, Lambda): a client from
+    ``DYNASTACK_ENDPOINT`` (or the AWS chain) and the Api's authenticator, or, when it declares
+    none, ``default_authenticator`` of the settings (which fails closed)."""
     endpoint = os.environ.get("DYNASTACK_ENDPOINT")
     client = AsyncClient.local(endpoint) if endpoint and is_loopback(endpoint) else AsyncClient()
+    env = env or None
+    authenticator = (
+        api.authenticator(settings)
+        if api.authenticator is not None
+        else default_authenticator(settings, client=client, env=env)
+    )
     return api.asgi(
         client=client,
-        authenticator=api.authenticator(settings),
+        authenticator=authenticator,
         settings=settings,
-        env=os.environ.get(API_ENV) or None,
+        env=env,
         close_client=True,
     )

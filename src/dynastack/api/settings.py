@@ -15,6 +15,14 @@ production), ``DYNASTACK_MAX_BODY_BYTES``, ``DYNASTACK_MAX_PAGE_SIZE``,
 ``0`` turns it off, refused in production), ``DYNASTACK_RATE_WINDOW`` (seconds),
 ``DYNASTACK_RATE_TABLE`` (table name), ``DYNASTACK_CURSOR_KEY`` (required outside dev).
 
+Credentials the default authenticator trusts (``dynastack.api.default_auth``):
+``DYNASTACK_AUTH_ISSUER`` (the exact ``iss``; or ``DYNASTACK_COGNITO_REGION`` with
+``DYNASTACK_COGNITO_POOL_ID``), ``DYNASTACK_AUTH_JWKS_URL`` (configured apart from the issuer;
+default: ``<issuer>/.well-known/jwks.json``; https required in production),
+``DYNASTACK_AUTH_CLIENT_IDS`` (comma-separated app clients; required with an issuer),
+``DYNASTACK_API_KEYS`` and ``DYNASTACK_SESSIONS`` (``true``: accept ``x-api-key`` / the session
+cookie, both stored in DynamoDB).
+
 Example:
     >>> s = ApiSettings.from_env({"DYNASTACK_ENV": "staging", "DYNASTACK_CURSOR_KEY": "0" * 64})
     >>> s.env, s.docs, s.max_page_size
@@ -103,6 +111,16 @@ class ApiSettings:
     rate_table: str = "dynastack-rate-limits"
     #: the key that seals cursors; the same in every process (None: a per-process key, dev only)
     cursor_key: bytes | None = None
+    #: the exact ``iss`` of the JWT issuer trusted (Cognito user pool); None: no JWT issuer
+    auth_issuer: str | None = None
+    #: where that issuer's keys are (apart from the issuer: moto and gateways serve it elsewhere)
+    auth_jwks_url: str | None = None
+    #: the app clients whose tokens count (``aud`` of ID tokens, ``client_id`` of access tokens)
+    auth_client_ids: tuple[str, ...] = ()
+    #: accept ``x-api-key`` keys of ``dynastack.auth.ApiKeyStore``
+    api_keys: bool = False
+    #: accept the session cookie of ``dynastack.sessions.DynamoDBSessionStore``
+    sessions: bool = False
 
     def __post_init__(self) -> None:
         if self.env not in _ENVIRONMENTS:
@@ -114,6 +132,7 @@ class ApiSettings:
                 f"DYNASTACK_DEFAULT_PAGE_SIZE: {self.default_page_size} is above "
                 f"DYNASTACK_MAX_PAGE_SIZE ({self.max_page_size})"
             )
+        self._check_issuer()
         if self.env == "dev":
             return
         if self.cursor_key is None:
@@ -139,6 +158,30 @@ class ApiSettings:
                 raise ConfigurationError(f"{name}: production refuses true (fail closed)")
         if self.rate_limit == 0:
             raise ConfigurationError("DYNASTACK_RATE_LIMIT: production refuses 0 (no limit)")
+
+    def _check_issuer(self) -> None:
+        if self.auth_issuer is None:
+            if self.auth_jwks_url or self.auth_client_ids:
+                raise ConfigurationError(
+                    "DYNASTACK_AUTH_ISSUER: the JWKS URL and client ids need the issuer they "
+                    "belong to (or DYNASTACK_COGNITO_REGION and DYNASTACK_COGNITO_POOL_ID)"
+                )
+            return
+        if not self.auth_issuer.startswith(("https://", "http://", "urn:")):
+            raise ConfigurationError(
+                f"DYNASTACK_AUTH_ISSUER: {self.auth_issuer!r} is not an issuer URL"
+            )
+        if not self.auth_client_ids:
+            raise ConfigurationError(
+                "DYNASTACK_AUTH_CLIENT_IDS: name the app client ids whose tokens are accepted"
+            )
+        url = self.auth_jwks_url or ""
+        if url and not url.startswith(("https://", "http://")):
+            raise ConfigurationError(f"DYNASTACK_AUTH_JWKS_URL: {url!r} is not an http(s) URL")
+        if self.env == "production" and url.startswith("http://"):
+            raise ConfigurationError(
+                "DYNASTACK_AUTH_JWKS_URL: production fetches keys over https only"
+            )
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> ApiSettings:
@@ -170,4 +213,30 @@ class ApiSettings:
             rate_window=_int(environ, "DYNASTACK_RATE_WINDOW", 60, low=1, high=86_400),
             rate_table=environ.get("DYNASTACK_RATE_TABLE", "").strip() or "dynastack-rate-limits",
             cursor_key=key,
+            auth_issuer=_issuer(environ),
+            auth_jwks_url=environ.get("DYNASTACK_AUTH_JWKS_URL", "").strip() or None,
+            auth_client_ids=tuple(
+                c.strip()
+                for c in environ.get("DYNASTACK_AUTH_CLIENT_IDS", "").split(",")
+                if c.strip()
+            ),
+            api_keys=_flag(environ, "DYNASTACK_API_KEYS", False),
+            sessions=_flag(environ, "DYNASTACK_SESSIONS", False),
         )
+
+
+def _issuer(environ: Mapping[str, str]) -> str | None:
+    issuer = environ.get("DYNASTACK_AUTH_ISSUER", "").strip()
+    region = environ.get("DYNASTACK_COGNITO_REGION", "").strip()
+    pool = environ.get("DYNASTACK_COGNITO_POOL_ID", "").strip()
+    if bool(region) != bool(pool):
+        raise ConfigurationError(
+            "DYNASTACK_COGNITO_REGION and DYNASTACK_COGNITO_POOL_ID go together (one is missing)"
+        )
+    if region and issuer:
+        raise ConfigurationError(
+            "DYNASTACK_AUTH_ISSUER: give the issuer or the Cognito region and pool id, not both"
+        )
+    if region:
+        return f"https://cognito-idp.{region}.amazonaws.com/{pool}"
+    return issuer or None
