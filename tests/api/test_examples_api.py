@@ -24,17 +24,22 @@ pytestmark = pytest.mark.integration
 
 
 @pytest.fixture(scope="module")
-def examples_env(dynamodb_endpoint: str) -> str:
+def examples_env(dynamodb_endpoint: str) -> Iterator[str]:
     from examples.migration_dal import app as shop
     from examples.vishmaker import app as vishmaker
 
     env = "ex" + uuid.uuid4().hex[:6]
     client = Client.local(dynamodb_endpoint)
-    for spec in [*vishmaker.table_specs(env=env), *shop.table_specs(env=env)]:
+    specs = [*vishmaker.table_specs(env=env), *shop.table_specs(env=env)]
+    specs.append(TableSpec.compile(RATE_TABLE, env=env))
+    for spec in specs:
         ensure_table(spec, client)
-    ensure_table(TableSpec.compile(RATE_TABLE, env=env), client)
-    client.close()
-    return env
+    try:
+        yield env
+    finally:  # the session's DynamoDB Local adds indexes slowly for later tests otherwise
+        for spec in specs:
+            client.delete_table(TableName=spec.name)
+        client.close()
 
 
 @pytest.fixture(scope="module")

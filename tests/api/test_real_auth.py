@@ -56,12 +56,17 @@ def state_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def auth_tables(dynamodb_endpoint: str, api_env: str) -> str:
+def auth_tables(dynamodb_endpoint: str, api_env: str) -> Iterator[str]:
     client = Client.local(dynamodb_endpoint)
-    for table in (API_KEYS_TABLE, SESSIONS_TABLE):
-        ensure_table(TableSpec.compile(table, env=api_env), client)
-    client.close()
-    return api_env
+    specs = [TableSpec.compile(table, env=api_env) for table in (API_KEYS_TABLE, SESSIONS_TABLE)]
+    for spec in specs:
+        ensure_table(spec, client)
+    try:
+        yield api_env
+    finally:
+        for spec in specs:
+            client.delete_table(TableName=spec.name)
+        client.close()
 
 
 @pytest.fixture(scope="module")
